@@ -1,0 +1,18 @@
+import { defineCommand } from "citty";
+import { VERSION } from "../../core/build-info.ts";
+
+/**
+ * The command tree. Each command lives in its own file and is imported when
+ * used, so `fazt version` does not load the server.
+ */
+export const root = defineCommand({
+  meta: {
+    name: "fazt",
+    version: VERSION,
+    description: "A personal cloud in one file. Global options: --db PATH, --format json|text, @PEER before a command.",
+  },
+  subCommands: {
+    server: () => import("./server/index.ts").then((m) => m.default),
+    version: () => import("./version.ts").then((m) => m.default),
+  },
+});

@@ -1,0 +1,42 @@
+import { defineCommand } from "citty";
+import { FaztError } from "../../../core/errors.ts";
+import { initInstance } from "../../../ops/init.ts";
+import { emit, table } from "../../output.ts";
+import { session } from "../../session.ts";
+import { configFlags, configPatchFromFlags } from "./flags.ts";
+import { passwordBanner } from "./password-banner.ts";
+
+export default defineCommand({
+  meta: { name: "init", description: "Create the database and the owner account" },
+  args: {
+    ...configFlags,
+    username: { type: "string", description: "Owner user name (default admin)", valueHint: "U" },
+    password: { type: "string", description: "Owner password (default: generated and printed once)", valueHint: "P" },
+  },
+  async run({ args }) {
+    const s = session();
+    s.localOnly("server init");
+    const config = configPatchFromFlags(args);
+    const store = await s.openStore();
+    const result = await initInstance(store, { config, username: args.username, password: args.password });
+    if (!result.created && (args.username !== undefined || args.password !== undefined)) {
+      throw new FaztError(
+        "CONFLICT",
+        `this instance already has an owner (${result.username}): use \`fazt server set-credentials\``,
+      );
+    }
+    const data = { database: s.dbPath, owner: result.username, created: result.created };
+    emit(s.globals.format, { ...data, password: result.generatedPassword }, () =>
+      [
+        table([
+          ["database", s.dbPath],
+          ["owner", result.username],
+          ["status", result.created ? "initialised" : "already initialised"],
+        ]),
+        result.generatedPassword ? passwordBanner(result.username, result.generatedPassword) : "",
+      ]
+        .filter(Boolean)
+        .join("\n"),
+    );
+  },
+});

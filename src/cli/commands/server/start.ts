@@ -1,0 +1,55 @@
+import { defineCommand } from "citty";
+import * as v from "valibot";
+import { VERSION } from "../../../core/build-info.ts";
+import { createLogger } from "../../../core/log.ts";
+import { parse } from "../../../core/validate.ts";
+import { createContext } from "../../../http/context.ts";
+import { startServer } from "../../../http/server.ts";
+import { initInstance } from "../../../ops/init.ts";
+import { color } from "../../output.ts";
+import { session } from "../../session.ts";
+import { configFlags, configPatchFromFlags } from "./flags.ts";
+import { passwordBanner } from "./password-banner.ts";
+
+const listenSchema = v.pipe(v.string(), v.ip("must be an IP address such as 127.0.0.1 or 0.0.0.0"));
+
+export default defineCommand({
+  meta: { name: "start", description: "Run the server (initialises a new database on first run)" },
+  args: {
+    ...configFlags,
+    https: { type: "boolean", description: "Serve HTTPS with automatic certificates (this run)" },
+    listen: { type: "string", description: "Address to listen on (default 0.0.0.0)", valueHint: "ADDR" },
+  },
+  async run({ args }) {
+    const s = session();
+    s.localOnly("server start");
+    const overrides = configPatchFromFlags(args);
+    const hostname = args.listen === undefined ? "0.0.0.0" : parse(listenSchema, args.listen, "--listen");
+    const store = await s.openStore();
+    // A newcomer's first command just works: create the owner on first start.
+    const init = await initInstance(store, { config: overrides.domain ? { domain: overrides.domain } : {} });
+    const log = createLogger();
+    const ctx = createContext(store, log, overrides);
+    const running = await startServer(ctx, { port: ctx.config.port, hostname });
+
+    const d = ctx.config.domain;
+    const base = (host: string) => `http://${host}:${running.port}`;
+    if (init.generatedPassword) process.stdout.write(`${passwordBanner(init.username, init.generatedPassword)}\n`);
+    process.stdout.write(
+      `${color.bold(`Fazt ${VERSION}`)} serving on ${base(d)}\n` +
+        `  admin:    ${base(d === "localhost" ? "admin.localhost" : `admin.${d}`)}\n` +
+        `  database: ${s.dbPath}\n`,
+    );
+    log.info("started", { version: VERSION, port: running.port, domain: d, database: s.dbPath });
+
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        log.info("stopping", { signal });
+        void running.stop().then(resolve);
+      };
+      process.once("SIGINT", () => shutdown("SIGINT"));
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+    });
+    log.info("stopped");
+  },
+});

@@ -1,0 +1,48 @@
+import { openDatabase, resolveDbPath, type Store } from "../db/index.ts";
+import { FaztError } from "../core/errors.ts";
+import type { Globals } from "./globals.ts";
+
+/**
+ * What every command is handed: the parsed globals and a way to reach the
+ * local database. citty passes nothing down its tree, so the runner sets this
+ * once before the command runs.
+ */
+export interface CliSession {
+  globals: Globals;
+  dbPath: string;
+  /** Opens (migrating) the local database; closed by the runner when the command ends. */
+  openStore(opts?: { create?: boolean }): Promise<Store>;
+  /** Refuses `@PEER` for commands that only act on this machine. */
+  localOnly(command: string): void;
+}
+
+let current: CliSession | undefined;
+const opened: Store[] = [];
+
+export function beginSession(globals: Globals): CliSession {
+  const dbPath = resolveDbPath(globals.db);
+  current = {
+    globals,
+    dbPath,
+    async openStore(opts) {
+      const store = await openDatabase(dbPath, opts);
+      opened.push(store);
+      return store;
+    },
+    localOnly(command) {
+      if (globals.peer) {
+        throw new FaztError("USAGE", `\`fazt ${command}\` acts on this machine only: drop @${globals.peer}`);
+      }
+    },
+  };
+  return current;
+}
+
+export function session(): CliSession {
+  if (!current) throw new Error("CLI session not started");
+  return current;
+}
+
+export function endSession(): void {
+  for (const store of opened.splice(0)) store.close();
+}

@@ -1,0 +1,95 @@
+import * as v from "valibot";
+import { parse } from "../core/validate.ts";
+import type { Store } from "./open.ts";
+
+/** Host names: lower-case labels, optionally dotted; `localhost` included. */
+const domainSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    "must be a host name such as example.com or localhost",
+  ),
+);
+const portSchema = v.pipe(
+  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/, "must be a number"), v.transform(Number))]),
+  v.integer("must be a whole number"),
+  v.minValue(1, "must be between 1 and 65535"),
+  v.maxValue(65535, "must be between 1 and 65535"),
+);
+const sizeSchema = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+export const configSchema = v.strictObject({
+  domain: domainSchema,
+  port: portSchema,
+  env: v.picklist(["development", "production"], "must be development or production"),
+  https: v.boolean(),
+  email: v.nullable(v.pipe(v.string(), v.trim(), v.email("must be an email address"))),
+  releaseBaseUrl: v.nullable(v.pipe(v.string(), v.url("must be a URL"))),
+  /** Peer addresses whose X-Forwarded-For is believed. */
+  trustedProxies: v.array(v.pipe(v.string(), v.ip("must be an IP address"))),
+  keepVersions: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
+  cacheBytes: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  maxDeployBytes: sizeSchema,
+  maxFileBytes: sizeSchema,
+  maxFiles: sizeSchema,
+  maxBodyBytes: sizeSchema,
+  backupKeep: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+export type Config = v.InferOutput<typeof configSchema>;
+export type ConfigKey = keyof Config;
+
+const MiB = 1024 * 1024;
+
+export const defaultConfig: Config = {
+  domain: "localhost",
+  port: 4698,
+  env: "production",
+  https: false,
+  email: null,
+  releaseBaseUrl: null,
+  trustedProxies: [],
+  keepVersions: 10,
+  cacheBytes: 64 * MiB,
+  maxDeployBytes: 100 * MiB,
+  maxFileBytes: 25 * MiB,
+  maxFiles: 10_000,
+  maxBodyBytes: 1 * MiB,
+  backupKeep: 7,
+};
+
+/** What a caller may change: any subset of the config, each field validated. */
+export const configPatchSchema = v.partial(configSchema);
+export type ConfigPatch = v.InferOutput<typeof configPatchSchema>;
+
+export function readConfig(store: Store): Config {
+  const rows = store.sqlite.query<{ key: string; value: string }, []>("SELECT key, value FROM config").all();
+  const merged: Record<string, unknown> = { ...defaultConfig };
+  for (const row of rows) {
+    if (!(row.key in defaultConfig)) continue; // a key from a newer build: keep it, ignore it
+    try {
+      merged[row.key] = JSON.parse(row.value);
+    } catch {
+      // a hand-edited bad value falls back to the default
+    }
+  }
+  return parse(configSchema, merged, "config");
+}
+
+/** Validates and writes the given keys in one transaction; returns the new config. */
+export function writeConfig(store: Store, patch: unknown): Config {
+  const valid = parse(configPatchSchema, patch, "config");
+  const next = parse(configSchema, { ...readConfig(store), ...valid }, "config");
+  const upsert = store.sqlite.query(
+    "INSERT INTO config (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+  );
+  const now = Date.now();
+  store.sqlite.transaction(() => {
+    for (const [key, value] of Object.entries(valid)) {
+      if (value !== undefined) upsert.run(key, JSON.stringify(value), now);
+    }
+  })();
+  return next;
+}

@@ -1,0 +1,24 @@
+import { FaztError } from "../core/errors.ts";
+import { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
+
+const HTML = "text/html; charset=utf-8";
+
+function htmlResponse(req: Request, html: string, status: number): Response {
+  const headers = { "content-type": HTML, "cache-control": "no-cache" };
+  return new Response(req.method === "HEAD" ? null : html, { status, headers });
+}
+
+/**
+ * Answers a request for an app host. Until apps can be deployed, only the
+ * seeded `root` and `404` pages exist; every other name is not found.
+ */
+export function serveApp(req: Request, name: string | null): Response {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    throw new FaztError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here`, {
+      headers: { allow: "GET, HEAD" },
+    });
+  }
+  if (name === "root") return htmlResponse(req, WELCOME_HTML, 200);
+  if (name === "404") return htmlResponse(req, NOT_FOUND_HTML, 200);
+  return htmlResponse(req, NOT_FOUND_HTML, 404);
+}

@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { VERSION } from "../core/build-info.ts";
+import { FaztError } from "../core/errors.ts";
+import type { AdminUi } from "./admin-ui.ts";
+import type { ServerContext } from "./context.ts";
+import { errorResponse } from "./envelope.ts";
+import { systemRoutes } from "./routes/system.ts";
+
+export type AdminEnv = { Bindings: { requestId: string } };
+
+/** The admin host: `/health`, the admin API under `/api`, and the admin UI. */
+export function createAdminApp(ctx: ServerContext, ui: AdminUi): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+
+  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+
+  app.route("/api/system", systemRoutes(ctx));
+  app.all("/api", () => {
+    throw new FaztError("NOT_FOUND", "no such API route");
+  });
+  app.all("/api/*", () => {
+    throw new FaztError("NOT_FOUND", "no such API route");
+  });
+
+  app.on(["GET", "HEAD"], "*", (c) => {
+    const res = ui.serve(c.req.raw, c.req.path);
+    if (res) return res;
+    throw new FaztError("NOT_FOUND", "not found");
+  });
+  app.all("*", (c) => {
+    throw new FaztError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, {
+      headers: { allow: "GET, HEAD" },
+    });
+  });
+
+  app.onError((err, c) => {
+    if (!(err instanceof FaztError)) {
+      ctx.log.error("unhandled error", { requestId: c.env.requestId, error: String(err), stack: (err as Error).stack });
+    }
+    return errorResponse(err, c.env.requestId);
+  });
+  return app;
+}

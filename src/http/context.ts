@@ -1,0 +1,31 @@
+import type { Logger } from "../core/log.ts";
+import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
+import type { Store } from "../db/open.ts";
+
+/** What the server's parts share: the database, the effective config, the log. */
+export interface ServerContext {
+  store: Store;
+  /** The stored config with this run's command-line overrides on top. */
+  config: Config;
+  log: Logger;
+  startedAt: number;
+  /** Re-reads the stored config (after a change through the API); overrides still win. */
+  reloadConfig(): void;
+}
+
+export function createContext(store: Store, log: Logger, overrides: ConfigPatch = {}): ServerContext {
+  const ctx: ServerContext = {
+    store,
+    log,
+    config: { ...readConfig(store), ...stripUndefined(overrides) },
+    startedAt: Date.now(),
+    reloadConfig() {
+      ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };
+    },
+  };
+  return ctx;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,12 @@
+import { randomToken } from "../../core/ids.ts";
+
+const ACCEPTABLE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The request's id: a well-formed `X-Request-Id` from the client (or a proxy
+ * in front) is kept so traces line up; anything else is replaced.
+ */
+export function requestIdOf(req: Request): string {
+  const given = req.headers.get("x-request-id");
+  return given && ACCEPTABLE.test(given) ? given : randomToken(10);
+}

@@ -1,0 +1,67 @@
+import type { Server } from "bun";
+import { FaztError } from "../core/errors.ts";
+import { AdminUi } from "./admin-ui.ts";
+import type { ServerContext } from "./context.ts";
+import { errorResponse } from "./envelope.ts";
+import { createHandler } from "./handler.ts";
+
+export interface RunningServer {
+  server: Server<undefined>;
+  port: number;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Slow or idle connections are closed after this many seconds (Bun's header+idle timeout). */
+const IDLE_TIMEOUT_S = 30;
+/** Room above the deploy limit for multipart framing. */
+const BODY_SLACK = 1024 * 1024;
+
+export async function startServer(
+  ctx: ServerContext,
+  opts: { port: number; hostname?: string },
+): Promise<RunningServer> {
+  const ui = await AdminUi.load();
+  if (!ui.built) ctx.log.warn("admin UI is not built: run `bun run build:ui`");
+  const handler = createHandler(ctx, ui);
+  let server: Server<undefined>;
+  try {
+    server = Bun.serve({
+      port: opts.port,
+      hostname: opts.hostname ?? "0.0.0.0",
+      idleTimeout: IDLE_TIMEOUT_S,
+      maxRequestBodySize: ctx.config.maxDeployBytes + BODY_SLACK,
+      fetch: handler,
+      error: (err) => {
+        ctx.log.error("server error", { error: String(err) });
+        return errorResponse(err);
+      },
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "EADDRINUSE" || /in use/i.test(err.message)) {
+      throw new FaztError("PORT_IN_USE", `port ${opts.port} is already in use: is another fazt running? (use --port N)`);
+    }
+    if (err.code === "EACCES") {
+      throw new FaztError("PORT_IN_USE", `not allowed to listen on port ${opts.port}: use a port above 1023 or run as a service`);
+    }
+    throw e;
+  }
+  const port = server.port ?? opts.port;
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    port,
+    url: `http://${opts.hostname === "127.0.0.1" ? "127.0.0.1" : "localhost"}:${port}`,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        const graceful = server.stop(false);
+        const timer = setTimeout(() => void server.stop(true), graceMs);
+        await graceful;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}

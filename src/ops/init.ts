@@ -1,0 +1,28 @@
+import { createOwner, findOwner } from "../auth/owner.ts";
+import { generatePassword } from "../auth/passwords.ts";
+import { type ConfigPatch, writeConfig } from "../db/config.ts";
+import type { Store } from "../db/open.ts";
+
+export interface InitResult {
+  created: boolean;
+  username: string;
+  /** Set only when the password was generated: the caller prints it once. */
+  generatedPassword?: string;
+}
+
+/**
+ * Prepares an instance: stores the given config and creates the owner if
+ * there is none. Safe to call on every start; it changes nothing that exists.
+ */
+export async function initInstance(
+  store: Store,
+  opts: { config?: ConfigPatch; username?: string | undefined; password?: string | undefined } = {},
+): Promise<InitResult> {
+  if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
+  const existing = findOwner(store);
+  if (existing) return { created: false, username: existing.username ?? "" };
+  const username = opts.username ?? "admin";
+  const generatedPassword = opts.password === undefined ? generatePassword() : undefined;
+  await createOwner(store, { username, password: opts.password ?? generatedPassword! });
+  return generatedPassword ? { created: true, username, generatedPassword } : { created: true, username };
+}

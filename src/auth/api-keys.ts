@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import * as v from "valibot";
 import { digestsEqual, sha256Hex } from "../core/crypto.ts";
 import { FaztError } from "../core/errors.ts";
@@ -52,9 +52,17 @@ export function verifyApiKey(store: Store, token: string): ApiKeyInfo | null {
   const m = TOKEN.exec(token);
   if (!m) return null;
   const row = store.sqlite
-    .query<{ id: string; name: string; scope: KeyScope; secret_hash: string; created_at: number; last_used_at: number | null }, [string]>(
-      "SELECT id, name, scope, secret_hash, created_at, last_used_at FROM api_keys WHERE id = ?",
-    )
+    .query<
+      {
+        id: string;
+        name: string;
+        scope: KeyScope;
+        secret_hash: string;
+        created_at: number;
+        last_used_at: number | null;
+      },
+      [string]
+    >("SELECT id, name, scope, secret_hash, created_at, last_used_at FROM api_keys WHERE id = ?")
     .get(m[1]!);
   const presented = sha256Hex(m[2]!);
   // Compare against a dummy when the id is unknown, so timing does not tell.
@@ -82,6 +90,6 @@ export function listApiKeys(store: Store): ApiKeyInfo[] {
 }
 
 export function deleteApiKey(store: Store, id: string): void {
-  const res = store.db.delete(apiKeys).where(eq(apiKeys.id, id)).run();
+  const res = store.sqlite.query("DELETE FROM api_keys WHERE id = ?").run(id);
   if (res.changes === 0) throw new FaztError("NOT_FOUND", `no API key ${id}`);
 }

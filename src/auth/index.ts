@@ -8,5 +8,12 @@ export {
   listApiKeys,
   verifyApiKey,
 } from "./api-keys.ts";
-export { createOwner, findOwner, type Owner, passwordSchema, setOwnerCredentials, usernameSchema } from "./owner.ts";
+export {
+  createOwner,
+  findOwner,
+  type Owner,
+  passwordSchema,
+  setOwnerCredentials,
+  usernameSchema,
+} from "./owner.ts";
 export { generatePassword, hashPassword, verifyPassword } from "./passwords.ts";

@@ -33,7 +33,10 @@ export function findOwner(store: Store): Owner | undefined {
 }
 
 /** Creates the instance's owner. There is exactly one; a second call is a conflict. */
-export async function createOwner(store: Store, input: { username: string; password: string }): Promise<Owner> {
+export async function createOwner(
+  store: Store,
+  input: { username: string; password: string },
+): Promise<Owner> {
   const username = parse(usernameSchema, input.username, "username");
   const password = parse(passwordSchema, input.password, "password");
   if (findOwner(store)) throw new FaztError("CONFLICT", "this instance already has an owner");
@@ -68,7 +71,8 @@ export async function setOwnerCredentials(
       if (changes.passwordHash) store.sqlite.query("DELETE FROM sessions WHERE user_id = ?").run(owner.id);
     })();
   } catch (e) {
-    if (String(e).includes("UNIQUE")) throw new FaztError("CONFLICT", `user name "${changes.username}" is taken`);
+    if (String(e).includes("UNIQUE"))
+      throw new FaztError("CONFLICT", `user name "${changes.username}" is taken`);
     throw e;
   }
   return { id: owner.id, username: changes.username ?? owner.username };

@@ -27,7 +27,10 @@ async function findCommand(
     const sub = subs[name] ? await resolve(subs[name]) : undefined;
     if (!sub) {
       const where = path.length ? `fazt ${path.join(" ")}` : "fazt";
-      throw new FaztError("USAGE", `unknown command "${[...path, name].join(" ")}" (see \`${where} --help\`)`);
+      throw new FaztError(
+        "USAGE",
+        `unknown command "${[...path, name].join(" ")}" (see \`${where} --help\`)`,
+      );
     }
     parent = cmd;
     cmd = sub as AnyCommand;
@@ -61,7 +64,8 @@ function checkArgs(defs: ArgsDef, argv: string[], path: string[]): void {
     const arg = argv[i]!;
     if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") {
-      if (++seen > positionals) throw new FaztError("USAGE", `unexpected argument "${arg}" (see \`${cmd} --help\`)`);
+      if (++seen > positionals)
+        throw new FaztError("USAGE", `unexpected argument "${arg}" (see \`${cmd} --help\`)`);
       continue;
     }
     const body = arg.replace(/^--?/, "");
@@ -79,6 +83,9 @@ function checkArgs(defs: ArgsDef, argv: string[], path: string[]): void {
   }
 }
 
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+const stripAnsi = (s: string) => s.replace(ANSI, "");
+
 /** Runs the CLI; returns the exit code. Errors are one line on stderr (a stack only with FAZT_DEBUG=1). */
 export async function runCli(root: AnyCommand, argv: string[]): Promise<number> {
   try {
@@ -89,7 +96,7 @@ export async function runCli(root: AnyCommand, argv: string[]): Promise<number> 
     if (args.includes("--help") || args.includes("-h") || (isGroup && !cmd.run)) {
       const usage = await renderUsage(cmd, parent);
       // citty colours its usage unconditionally; colours belong on a terminal only.
-      process.stdout.write(`${process.stdout.isTTY ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
+      process.stdout.write(`${process.stdout.isTTY ? usage : stripAnsi(usage)}\n`);
       return 0;
     }
     checkArgs((await resolve(cmd.args)) ?? {}, args, path);
@@ -99,7 +106,8 @@ export async function runCli(root: AnyCommand, argv: string[]): Promise<number> 
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`fazt: ${message.replace(/\s*\n\s*/g, " ")}\n`);
-    if (process.env.FAZT_DEBUG === "1" && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (process.env.FAZT_DEBUG === "1" && err instanceof Error && err.stack)
+      process.stderr.write(`${err.stack}\n`);
     return err instanceof FaztError && err.code === "USAGE" ? 2 : 1;
   } finally {
     endSession();

@@ -1,5 +1,5 @@
-import { openDatabase, resolveDbPath, type Store } from "../db/index.ts";
 import { FaztError } from "../core/errors.ts";
+import { openDatabase, resolveDbPath, type Store } from "../db/index.ts";
 import type { Globals } from "./globals.ts";
 
 /**

@@ -65,7 +65,10 @@ export class FaztError extends Error {
   }
 
   toJSON(): { error: { code: string; message: string; details?: unknown } } {
-    const error: { code: string; message: string; details?: unknown } = { code: this.code, message: this.message };
+    const error: { code: string; message: string; details?: unknown } = {
+      code: this.code,
+      message: this.message,
+    };
     if (this.details !== undefined) error.details = this.details;
     return { error };
   }

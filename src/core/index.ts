@@ -1,4 +1,4 @@
-export { listAssets, isCompiled } from "./assets.ts";
+export { isCompiled, listAssets } from "./assets.ts";
 export { COMMIT, VERSION } from "./build-info.ts";
 export { digestsEqual, sha256Hex } from "./crypto.ts";
 export { parseDuration } from "./duration.ts";

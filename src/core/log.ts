@@ -11,7 +11,9 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+export function createLogger(
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Logger {
   const log = (level: Level, msg: string, fields: Record<string, unknown> = {}) => {
     write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
   };

@@ -6,7 +6,11 @@ import { FaztError } from "./errors.ts";
  * VALIDATION_FAILED FaztError whose message names the field, so every
  * boundary (HTTP body, CLI flag, config value) reports bad input the same way.
  */
-export function parse<S extends v.GenericSchema>(schema: S, input: unknown, what = "input"): v.InferOutput<S> {
+export function parse<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  what = "input",
+): v.InferOutput<S> {
   const result = v.safeParse(schema, input);
   if (result.success) return result.output;
   const issue = result.issues[0];

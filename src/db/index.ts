@@ -3,7 +3,14 @@ import { FaztError } from "../core/errors.ts";
 import { applyMigrations, loadMigrations } from "./migrate.ts";
 import { openStore, type Store } from "./open.ts";
 
-export { type Config, type ConfigPatch, configPatchSchema, defaultConfig, readConfig, writeConfig } from "./config.ts";
+export {
+  type Config,
+  type ConfigPatch,
+  configPatchSchema,
+  defaultConfig,
+  readConfig,
+  writeConfig,
+} from "./config.ts";
 export { applyMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
 export { type Db, openStore, type Store } from "./open.ts";
 export { resolveDbPath } from "./path.ts";

@@ -21,7 +21,8 @@ export async function loadMigrations(): Promise<Migration[]> {
   if (cached) return cached;
   const files = new Map(await listAssets("drizzle"));
   const journalBlob = files.get("meta/_journal.json");
-  if (!journalBlob) throw new FaztError("INTERNAL", "migrations are missing from this build (drizzle/meta/_journal.json)");
+  if (!journalBlob)
+    throw new FaztError("INTERNAL", "migrations are missing from this build (drizzle/meta/_journal.json)");
   const journal = (await journalBlob.json()) as Journal;
   const out: Migration[] = [];
   for (const entry of [...journal.entries].sort((a, b) => a.idx - b.idx)) {

@@ -22,7 +22,8 @@ const SQLITE_MAGIC = "SQLite format 3\0";
 function assertSqliteFile(path: string): void {
   if (!existsSync(path)) return;
   const st = statSync(path);
-  if (!st.isFile()) throw new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: not a regular file`);
+  if (!st.isFile())
+    throw new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: not a regular file`);
   if (st.size === 0) return;
   const header = Buffer.alloc(16);
   let fd: number;

@@ -35,7 +35,11 @@ export function createAdminApp(ctx: ServerContext, ui: AdminUi): Hono<AdminEnv> 
 
   app.onError((err, c) => {
     if (!(err instanceof FaztError)) {
-      ctx.log.error("unhandled error", { requestId: c.env.requestId, error: String(err), stack: (err as Error).stack });
+      ctx.log.error("unhandled error", {
+        requestId: c.env.requestId,
+        error: String(err),
+        stack: (err as Error).stack,
+      });
     }
     return errorResponse(err, c.env.requestId);
   });

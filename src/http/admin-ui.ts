@@ -4,7 +4,7 @@ import { mimeOf } from "../hosting/mime.ts";
 import { ADMIN_CSP } from "./middleware/security-headers.ts";
 
 interface Asset {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   type: string;
   etag: string;
   immutable: boolean;

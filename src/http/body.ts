@@ -19,7 +19,8 @@ export async function readJson<S extends v.GenericSchema>(
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > limit) throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > limit) throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
+  if (bytes.byteLength > limit)
+    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

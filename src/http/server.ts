@@ -41,10 +41,16 @@ export async function startServer(
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE" || /in use/i.test(err.message)) {
-      throw new FaztError("PORT_IN_USE", `port ${opts.port} is already in use: is another fazt running? (use --port N)`);
+      throw new FaztError(
+        "PORT_IN_USE",
+        `port ${opts.port} is already in use: is another fazt running? (use --port N)`,
+      );
     }
     if (err.code === "EACCES") {
-      throw new FaztError("PORT_IN_USE", `not allowed to listen on port ${opts.port}: use a port above 1023 or run as a service`);
+      throw new FaztError(
+        "PORT_IN_USE",
+        `not allowed to listen on port ${opts.port}: use a port above 1023 or run as a service`,
+      );
     }
     throw e;
   }

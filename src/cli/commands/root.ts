@@ -9,7 +9,8 @@ export const root = defineCommand({
   meta: {
     name: "fazt",
     version: VERSION,
-    description: "A personal cloud in one file. Global options: --db PATH, --format json|text, @PEER before a command.",
+    description:
+      "A personal cloud in one file. Global options: --db PATH, --format json|text, @PEER before a command.",
   },
   subCommands: {
     server: () => import("./server/index.ts").then((m) => m.default),

@@ -34,6 +34,7 @@ export default defineCommand({
         ["sandbox", info.sandbox],
       ]),
     );
-    if (!sandbox.ok) throw new FaztError("INTERNAL", `the app sandbox does not work in this build: ${sandbox.detail}`);
+    if (!sandbox.ok)
+      throw new FaztError("INTERNAL", `the app sandbox does not work in this build: ${sandbox.detail}`);
   },
 });

@@ -19,9 +19,13 @@ export function requireAuth(ctx: ServerContext, scope: KeyScope): MiddlewareHand
     const header = c.req.header("authorization");
     const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
     if (!token) {
-      throw new FaztError("UNAUTHORIZED", "authentication required: send an API key as `Authorization: Bearer …`", {
-        headers: { "www-authenticate": 'Bearer realm="fazt"' },
-      });
+      throw new FaztError(
+        "UNAUTHORIZED",
+        "authentication required: send an API key as `Authorization: Bearer …`",
+        {
+          headers: { "www-authenticate": 'Bearer realm="fazt"' },
+        },
+      );
     }
     const key = verifyApiKey(ctx.store, token);
     if (!key) {

@@ -23,7 +23,7 @@ export function systemRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));
 
-  app.get("/health", (c) => {
+  app.get("/health", () => {
     const mem = process.memoryUsage();
     const counts: Record<string, number> = {};
     for (const table of COUNTED) {

@@ -11,7 +11,11 @@ export default defineCommand({
   args: {
     ...configFlags,
     username: { type: "string", description: "Owner user name (default admin)", valueHint: "U" },
-    password: { type: "string", description: "Owner password (default: generated and printed once)", valueHint: "P" },
+    password: {
+      type: "string",
+      description: "Owner password (default: generated and printed once)",
+      valueHint: "P",
+    },
   },
   async run({ args }) {
     const s = session();

@@ -26,7 +26,9 @@ export default defineCommand({
     const store = await s.openStore({ create: false });
     const owner = await setOwnerCredentials(store, { username: args.username, password });
     emit(s.globals.format, { owner: owner.username, passwordChanged: password !== undefined }, () =>
-      password !== undefined ? `credentials of ${owner.username} updated` : `owner renamed to ${owner.username}`,
+      password !== undefined
+        ? `credentials of ${owner.username} updated`
+        : `owner renamed to ${owner.username}`,
     );
   },
 });

@@ -34,7 +34,8 @@ export default defineCommand({
 
     const d = ctx.config.domain;
     const base = (host: string) => `http://${host}:${running.port}`;
-    if (init.generatedPassword) process.stdout.write(`${passwordBanner(init.username, init.generatedPassword)}\n`);
+    if (init.generatedPassword)
+      process.stdout.write(`${passwordBanner(init.username, init.generatedPassword)}\n`);
     process.stdout.write(
       `${color.bold(`Fazt ${VERSION}`)} serving on ${base(d)}\n` +
         `  admin:    ${base(d === "localhost" ? "admin.localhost" : `admin.${d}`)}\n` +

@@ -25,7 +25,8 @@ export default defineCommand({
     const store = await s.openStore({ create: false });
     const config = readConfig(store);
     const owner = findOwner(store);
-    const count = (t: string) => store.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${t}`).get()?.n ?? 0;
+    const count = (t: string) =>
+      store.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${t}`).get()?.n ?? 0;
     const live = await probe(config.port);
     const data = {
       database: s.dbPath,

@@ -3,9 +3,12 @@ import { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 
 const HTML = "text/html; charset=utf-8";
 
+const encoder = new TextEncoder();
+
 function htmlResponse(req: Request, html: string, status: number): Response {
-  const headers = { "content-type": HTML, "cache-control": "no-cache" };
-  return new Response(req.method === "HEAD" ? null : html, { status, headers });
+  const body = encoder.encode(html);
+  const headers = { "content-type": HTML, "cache-control": "no-cache", "content-length": String(body.byteLength) };
+  return new Response(req.method === "HEAD" ? null : body, { status, headers });
 }
 
 /**

@@ -3,7 +3,7 @@ import { VERSION } from "../core/build-info.ts";
 import { FaztError } from "../core/errors.ts";
 import type { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
-import { errorResponse } from "./envelope.ts";
+import { errorResponse, json } from "./envelope.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 export type AdminEnv = { Bindings: { requestId: string } };
@@ -12,7 +12,8 @@ export type AdminEnv = { Bindings: { requestId: string } };
 export function createAdminApp(ctx: ServerContext, ui: AdminUi): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
-  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+  // Public and minimal, for load balancers and `fazt server status`.
+  app.get("/health", () => json({ status: "ok", version: VERSION }));
 
   app.route("/api/system", systemRoutes(ctx));
   app.all("/api", () => {

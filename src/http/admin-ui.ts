@@ -46,6 +46,7 @@ export class AdminUi {
       "cache-control": asset.immutable ? "public, max-age=31536000, immutable" : "no-cache",
       "content-security-policy": ADMIN_CSP,
       "x-frame-options": "DENY",
+      "content-length": String(asset.body.byteLength),
     });
     if (req.headers.get("if-none-match") === asset.etag) return new Response(null, { status: 304, headers });
     return new Response(req.method === "HEAD" ? null : asset.body, { headers });

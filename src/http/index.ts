@@ -1,5 +1,5 @@
 /** The HTTP server: host routing, the admin API and UI, the common headers and log. */
 export { createContext, type ServerContext } from "./context.ts";
-export { errorResponse, ok } from "./envelope.ts";
+export { errorResponse, json, ok } from "./envelope.ts";
 export { type HostTarget, normalizeHost, routeHost } from "./host-routing.ts";
 export { type RunningServer, startServer } from "./server.ts";

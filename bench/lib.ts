@@ -1,0 +1,165 @@
+/**
+ * What the benches share: the result shape the runner prints, and helpers to
+ * compile, start, probe and stop servers. Every bench compares Fazt with a
+ * baseline measured in the same run, interleaved, never with a stored number.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..");
+/** Build artefacts of the benches (gitignored). */
+export const OUT = join(import.meta.dir, ".out");
+
+/** One measured quantity: every sample of Fazt and of the baseline, and the goal for the ratio of medians. */
+export interface Result {
+  metric: string;
+  unit: string;
+  fazt: number[];
+  baseline: number[];
+  /** What the baseline is, e.g. "hello". */
+  baselineName: string;
+  /** Largest acceptable median(fazt) / median(baseline); none = informational. */
+  maxRatio?: number;
+}
+
+/** What `bench/<name>/index.ts` exports. */
+export interface Bench {
+  run(): Promise<Result[]>;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Progress lines go to stderr so the table on stdout stays clean. */
+export function note(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const temps: string[] = [];
+export function tempDir(prefix = "fazt-bench-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+export function cleanupTemps(): void {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A free loopback port: bind port 0, read it, release it. */
+export function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
+
+function run(cmd: string[]): void {
+  const p = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed (${p.exitCode}):\n${p.stderr}${p.stdout}`);
+}
+
+/** dist/fazt-linux-x64, built with build.ts only if it is missing. */
+export function faztBinary(): string {
+  const bin = join(ROOT, "dist", "fazt-linux-x64");
+  if (!existsSync(bin)) {
+    note("dist/fazt-linux-x64 is missing: building it (bun build.ts --targets linux-x64)");
+    run([process.execPath, join(ROOT, "build.ts"), "--targets", "linux-x64"]);
+  }
+  return bin;
+}
+
+/** Compiles `entry` the way build.ts compiles Fazt, into bench/.out/, unless it is up to date. */
+export function compile(entry: string, name: string): string {
+  mkdirSync(OUT, { recursive: true });
+  const outfile = join(OUT, name);
+  if (existsSync(outfile) && statSync(outfile).mtimeMs >= statSync(entry).mtimeMs) return outfile;
+  run([
+    process.execPath,
+    "build",
+    "--compile",
+    "--target=bun-linux-x64",
+    "--minify",
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
+    entry,
+    "--outfile",
+    outfile,
+  ]);
+  return outfile;
+}
+
+export interface Server {
+  pid: number;
+  port: number;
+  /** Milliseconds from just before spawn to the first 200 on /health. */
+  startupMs: number;
+  /** Resident set size now, in KiB, from /proc/<pid>/status. */
+  rssKiB(field?: "VmRSS" | "RssAnon" | "RssFile" | "RssShmem"): number;
+  get(path: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a server and polls `GET /health` every `pollMs` until it answers 200.
+ * Output is collected, and shown if the process dies or never answers.
+ */
+export async function startServer(
+  cmd: string[],
+  opts: { port: number; env: Record<string, string>; cwd: string; pollMs?: number; timeoutMs?: number },
+): Promise<Server> {
+  const base = `http://127.0.0.1:${opts.port}`;
+  const get = (path: string) => fetch(base + path, { keepalive: false, signal: AbortSignal.timeout(2000) });
+  const started = performance.now();
+  const proc = Bun.spawn(cmd, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let output = "";
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) output += new TextDecoder().decode(chunk);
+  };
+  void drain(proc.stdout);
+  void drain(proc.stderr);
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    await proc.exited;
+    clearTimeout(timer);
+  };
+  const deadline = started + (opts.timeoutMs ?? 20_000);
+  for (;;) {
+    try {
+      const res = await get("/health");
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (proc.exitCode !== null || performance.now() > deadline) {
+      await stop();
+      throw new Error(`${cmd.join(" ")} did not answer /health (exit ${proc.exitCode}):\n${output}`);
+    }
+    await Bun.sleep(opts.pollMs ?? 5);
+  }
+  const startupMs = performance.now() - started;
+  return {
+    pid: proc.pid,
+    port: opts.port,
+    startupMs,
+    rssKiB(field = "VmRSS") {
+      const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+      if (!m) throw new Error(`no ${field} in /proc/${proc.pid}/status`);
+      return Number(m[1]);
+    },
+    get,
+    stop,
+  };
+}

@@ -123,7 +123,13 @@ export async function startServer(
   });
   let output = "";
   const drain = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) output += new TextDecoder().decode(chunk);
+    const reader = s.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      output += decoder.decode(value, { stream: true });
+    }
   };
   void drain(proc.stdout);
   void drain(proc.stderr);

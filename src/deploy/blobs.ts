@@ -1,0 +1,61 @@
+import { brotliCompressSync, gzipSync, constants as zlib } from "node:zlib";
+import { sha256Hex } from "../core/crypto.ts";
+import { FaztError } from "../core/errors.ts";
+import type { Store } from "../db/open.ts";
+import { isCompressible } from "../hosting/mime.ts";
+
+/** Compressed variants are made once, at deploy, for compressible files over this size. */
+const COMPRESS_OVER = 1024;
+/** Blobs younger than this are spared by GC: an unfinished deploy may still need them. */
+const GC_GRACE_MS = 60 * 60 * 1000;
+
+/** Which of `hashes` the store already holds (one query per 500). */
+export function existingBlobs(store: Store, hashes: string[]): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < hashes.length; i += 500) {
+    const chunk = hashes.slice(i, i + 500);
+    const rows = store.sqlite
+      .query<{ sha256: string }, string[]>(
+        `SELECT sha256 FROM blobs WHERE sha256 IN (${chunk.map(() => "?").join(",")})`,
+      )
+      .all(...chunk);
+    for (const r of rows) found.add(r.sha256);
+  }
+  return found;
+}
+
+function variants(bytes: Uint8Array, mime: string): { br: Uint8Array | null; gzip: Uint8Array | null } {
+  if (bytes.byteLength <= COMPRESS_OVER || !isCompressible(mime)) return { br: null, gzip: null };
+  const br = brotliCompressSync(bytes, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength },
+  });
+  const gz = gzipSync(bytes, { level: 9 });
+  // Keep a variant only when it saves something worth a header.
+  const worth = (v: Uint8Array) => (v.byteLength < bytes.byteLength * 0.95 ? new Uint8Array(v) : null);
+  return { br: worth(br), gzip: worth(gz) };
+}
+
+/**
+ * Stores one file's contents under its sha256, after checking the bytes hash
+ * to it. Storing a hash that exists is a no-op: contents are shared.
+ */
+export function putBlob(store: Store, sha256: string, bytes: Uint8Array, mime: string): { stored: boolean } {
+  if (sha256Hex(bytes) !== sha256) {
+    throw new FaztError("VALIDATION_FAILED", `content does not match its sha256 ${sha256}`);
+  }
+  if (existingBlobs(store, [sha256]).size > 0) return { stored: false };
+  const { br, gzip } = variants(bytes, mime);
+  store.sqlite
+    .query("INSERT OR IGNORE INTO blobs (sha256, size, data, br, gzip, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .run(sha256, bytes.byteLength, bytes, br, gzip, Date.now());
+  return { stored: true };
+}
+
+/** Deletes contents no version references any more (sparing recent uploads). Returns how many. */
+export function collectGarbage(store: Store, now = Date.now()): number {
+  return store.sqlite
+    .query(
+      "DELETE FROM blobs WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM version_files vf WHERE vf.sha256 = blobs.sha256)",
+    )
+    .run(now - GC_GRACE_MS).changes;
+}

@@ -7,7 +7,11 @@ const encoder = new TextEncoder();
 
 function htmlResponse(req: Request, html: string, status: number): Response {
   const body = encoder.encode(html);
-  const headers = { "content-type": HTML, "cache-control": "no-cache", "content-length": String(body.byteLength) };
+  const headers = {
+    "content-type": HTML,
+    "cache-control": "no-cache",
+    "content-length": String(body.byteLength),
+  };
   return new Response(req.method === "HEAD" ? null : body, { status, headers });
 }
 

@@ -94,7 +94,9 @@ export async function runCli(root: AnyCommand, argv: string[]): Promise<number> 
     const subs = await resolve(cmd.subCommands);
     const isGroup = !!subs && Object.keys(subs).length > 0;
     if (args.includes("--help") || args.includes("-h") || (isGroup && !cmd.run)) {
-      const usage = await renderUsage(cmd, parent);
+      // citty prefixes only the direct parent's name; give it the whole path so usage reads `fazt server start`.
+      const prefix = parent ? { meta: { name: ["fazt", ...path.slice(0, -1)].join(" ") } } : undefined;
+      const usage = await renderUsage(cmd, prefix);
       // citty colours its usage unconditionally; colours belong on a terminal only.
       process.stdout.write(`${process.stdout.isTTY ? usage : stripAnsi(usage)}\n`);
       return 0;

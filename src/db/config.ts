@@ -13,7 +13,7 @@ const domainSchema = v.pipe(
   ),
 );
 const portSchema = v.pipe(
-  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/, "must be a number"), v.transform(Number))]),
+  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))], "must be a number"),
   v.integer("must be a whole number"),
   v.minValue(1, "must be between 1 and 65535"),
   v.maxValue(65535, "must be between 1 and 65535"),

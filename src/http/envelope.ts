@@ -19,7 +19,10 @@ export function json(value: unknown, status = 200, init?: HeadersInit): Response
 }
 
 /** `{"data": …}` with an optional list `meta`. */
-export function ok(data: unknown, init: { status?: number; meta?: Meta; headers?: HeadersInit } = {}): Response {
+export function ok(
+  data: unknown,
+  init: { status?: number; meta?: Meta; headers?: HeadersInit } = {},
+): Response {
   return json(init.meta ? { data, meta: init.meta } : { data }, init.status ?? 200, init.headers);
 }
 

@@ -1,5 +1,6 @@
 import { createOwner, findOwner } from "../auth/owner.ts";
 import { generatePassword } from "../auth/passwords.ts";
+import { FaztError } from "../core/errors.ts";
 import { type ConfigPatch, writeConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 
@@ -18,8 +19,15 @@ export async function initInstance(
   store: Store,
   opts: { config?: ConfigPatch; username?: string | undefined; password?: string | undefined } = {},
 ): Promise<InitResult> {
-  if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
   const existing = findOwner(store);
+  // Credentials for an instance that has an owner are a mistake: refuse before changing anything.
+  if (existing && (opts.username !== undefined || opts.password !== undefined)) {
+    throw new FaztError(
+      "CONFLICT",
+      `this instance already has an owner (${existing.username}): use \`fazt server set-credentials\``,
+    );
+  }
+  if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
   if (existing) return { created: false, username: existing.username ?? "" };
   const username = opts.username ?? "admin";
   const generatedPassword = opts.password === undefined ? generatePassword() : undefined;

@@ -25,7 +25,9 @@ export async function selfCheck(): Promise<{ ok: boolean; detail: string }> {
     runtime.setMemoryLimit(16 * 1024 * 1024);
     const vm = runtime.newContext();
     try {
-      const result = vm.evalCode("const f = (...xs) => xs.reduce((a, b) => a + b, 0); String(f(1, 2, 3) * 7)");
+      const result = vm.evalCode(
+        "const f = (...xs) => xs.reduce((a, b) => a + b, 0); String(f(1, 2, 3) * 7)",
+      );
       const value = vm.dump(vm.unwrapResult(result));
       return value === "42"
         ? { ok: true, detail: "quickjs ok" }

@@ -20,7 +20,7 @@ export function configPatchFromFlags(flags: Record<string, unknown>): ConfigPatc
   if (flags.port !== undefined) raw.port = flags.port;
   if (flags.env !== undefined) raw.env = flags.env;
   if (flags.email !== undefined) raw.email = flags.email;
-  if (flags.releaseBaseUrl !== undefined) raw.releaseBaseUrl = flags.releaseBaseUrl;
+  if (flags["release-base-url"] !== undefined) raw.releaseBaseUrl = flags["release-base-url"];
   if (typeof flags.https === "string") raw.https = parse(onOff, flags.https, "--https");
   else if (flags.https === true) raw.https = true;
   const patch = parse(configPatchSchema, raw, "option");

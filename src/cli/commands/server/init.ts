@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
 import { initInstance } from "../../../ops/init.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";
@@ -23,12 +22,6 @@ export default defineCommand({
     const config = configPatchFromFlags(args);
     const store = await s.openStore();
     const result = await initInstance(store, { config, username: args.username, password: args.password });
-    if (!result.created && (args.username !== undefined || args.password !== undefined)) {
-      throw new FaztError(
-        "CONFLICT",
-        `this instance already has an owner (${result.username}): use \`fazt server set-credentials\``,
-      );
-    }
     const data = { database: s.dbPath, owner: result.username, created: result.created };
     emit(s.globals.format, { ...data, password: result.generatedPassword }, () =>
       [

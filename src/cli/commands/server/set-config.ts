@@ -15,7 +15,7 @@ export default defineCommand({
     env: { type: "string", description: "development or production", valueHint: "ENV" },
     https: { type: "string", description: "on or off", valueHint: "on|off" },
     email: { type: "string", description: "Contact email for ACME certificates", valueHint: "E" },
-    releaseBaseUrl: {
+    "release-base-url": {
       type: "string",
       description: "Where `fazt upgrade` looks for releases",
       valueHint: "URL",

@@ -14,15 +14,15 @@ export default defineCommand({
   args: {
     username: { type: "string", description: "New user name", valueHint: "U" },
     password: { type: "string", description: "New password", valueHint: "P" },
-    passwordStdin: { type: "boolean", description: "Read the new password from standard input" },
+    "password-stdin": { type: "boolean", description: "Read the new password from standard input" },
   },
   async run({ args }) {
     const s = session();
     s.localOnly("server set-credentials");
-    if (args.password !== undefined && args.passwordStdin) {
+    if (args.password !== undefined && args["password-stdin"]) {
       throw new FaztError("USAGE", "give either --password or --password-stdin, not both");
     }
-    const password = args.passwordStdin ? await readStdinPassword() : args.password;
+    const password = args["password-stdin"] ? await readStdinPassword() : args.password;
     const store = await s.openStore({ create: false });
     const owner = await setOwnerCredentials(store, { username: args.username, password });
     emit(s.globals.format, { owner: owner.username, passwordChanged: password !== undefined }, () =>

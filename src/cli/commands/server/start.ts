@@ -27,15 +27,17 @@ export default defineCommand({
     const hostname = args.listen === undefined ? "0.0.0.0" : parse(listenSchema, args.listen, "--listen");
     const store = await s.openStore();
     // A newcomer's first command just works: create the owner on first start.
-    const init = await initInstance(store, { config: overrides.domain ? { domain: overrides.domain } : {} });
+    // Flags override the stored config for this run only, so nothing of them is stored here.
+    const init = await initInstance(store);
+    // Shown before listening: if the start fails (port in use), the password is not lost.
+    if (init.generatedPassword)
+      process.stdout.write(`${passwordBanner(init.username, init.generatedPassword)}\n`);
     const log = createLogger();
     const ctx = createContext(store, log, overrides);
     const running = await startServer(ctx, { port: ctx.config.port, hostname });
 
     const d = ctx.config.domain;
     const base = (host: string) => `http://${host}:${running.port}`;
-    if (init.generatedPassword)
-      process.stdout.write(`${passwordBanner(init.username, init.generatedPassword)}\n`);
     process.stdout.write(
       `${color.bold(`Fazt ${VERSION}`)} serving on ${base(d)}\n` +
         `  admin:    ${base(d === "localhost" ? "admin.localhost" : `admin.${d}`)}\n` +

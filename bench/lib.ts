@@ -62,12 +62,24 @@ function run(cmd: string[]): void {
   if (p.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed (${p.exitCode}):\n${p.stderr}${p.stdout}`);
 }
 
-/** dist/fazt-linux-x64, built with build.ts only if it is missing. */
+/**
+ * dist/fazt-linux-x64, built with build.ts only if it is missing. A binary
+ * older than src/ is used as it is, with a note (rebuild: `bun run build --targets linux-x64`).
+ */
 export function faztBinary(): string {
   const bin = join(ROOT, "dist", "fazt-linux-x64");
   if (!existsSync(bin)) {
     note("dist/fazt-linux-x64 is missing: building it (bun build.ts --targets linux-x64)");
     run([process.execPath, join(ROOT, "build.ts"), "--targets", "linux-x64"]);
+  }
+  const built = statSync(bin).mtimeMs;
+  const newer = [...new Bun.Glob("src/**/*.ts").scanSync(ROOT)].filter(
+    (f) => statSync(join(ROOT, f)).mtimeMs > built,
+  );
+  if (newer.length > 0) {
+    note(
+      `note: dist/fazt-linux-x64 is older than ${newer.length} file(s) in src/ (e.g. ${newer[0]}); it may not match the sources`,
+    );
   }
   return bin;
 }
@@ -90,6 +102,16 @@ export function compile(entry: string, name: string): string {
     outfile,
   ]);
   return outfile;
+}
+
+/** Servers still running, so an interrupted run can stop them (see `stopAll`). */
+const live = new Set<Bun.Subprocess>();
+
+/** Kills whatever is still running and removes the temp dirs; for Ctrl-C. */
+export function stopAll(): void {
+  for (const proc of live) proc.kill("SIGKILL");
+  live.clear();
+  cleanupTemps();
 }
 
 export interface Server {
@@ -121,6 +143,7 @@ export async function startServer(
     stdout: "pipe",
     stderr: "pipe",
   });
+  live.add(proc);
   let output = "";
   const drain = async (s: ReadableStream<Uint8Array>) => {
     const reader = s.getReader();
@@ -138,23 +161,30 @@ export async function startServer(
     const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
     await proc.exited;
     clearTimeout(timer);
+    live.delete(proc);
   };
   const deadline = started + (opts.timeoutMs ?? 20_000);
+  let startupMs = 0;
   for (;;) {
     try {
       const res = await get("/health");
+      const at = performance.now();
       await res.arrayBuffer();
-      if (res.status === 200) break;
+      if (res.status === 200) {
+        startupMs = at - started;
+        break;
+      }
     } catch {
       // not listening yet
     }
-    if (proc.exitCode !== null || performance.now() > deadline) {
+    const died = proc.exitCode !== null || proc.signalCode !== null;
+    if (died || performance.now() > deadline) {
       await stop();
-      throw new Error(`${cmd.join(" ")} did not answer /health (exit ${proc.exitCode}):\n${output}`);
+      const how = died ? `exited (${proc.exitCode ?? proc.signalCode})` : "timed out";
+      throw new Error(`${cmd.join(" ")} did not answer /health: ${how}\n${output}`);
     }
     await Bun.sleep(opts.pollMs ?? 5);
   }
-  const startupMs = performance.now() - started;
   return {
     pid: proc.pid,
     port: opts.port,

@@ -10,7 +10,14 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Bench, median, type Result } from "./lib.ts";
+import { type Bench, median, type Result, stopAll } from "./lib.ts";
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
 
 const here = import.meta.dir;
 const known = readdirSync(here, { withFileTypes: true })

@@ -34,7 +34,7 @@ interface Sample {
 
 export async function run(): Promise<Result[]> {
   const fazt = faztBinary();
-  const hello = compile(join(import.meta.dir, "hello.ts"), "hello-linux-x64");
+  const hello = compile(join(import.meta.dir, "hello.ts"), `hello-bun${Bun.version}-linux-x64`);
   const tmp = tempDir("fazt-bench-startup-");
   try {
     const home = join(tmp, "home");

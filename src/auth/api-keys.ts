@@ -1,11 +1,9 @@
-import { desc } from "drizzle-orm";
 import * as v from "valibot";
 import { digestsEqual, sha256Hex } from "../core/crypto.ts";
 import { FaztError } from "../core/errors.ts";
 import { newId, randomToken } from "../core/ids.ts";
 import { parse } from "../core/validate.ts";
 import type { Store } from "../db/open.ts";
-import { apiKeys } from "../db/schema.ts";
 
 export type KeyScope = "admin" | "deploy";
 
@@ -35,10 +33,11 @@ export function createApiKey(
   const id = newId("key");
   const secret = randomToken(24);
   const now = Date.now();
-  store.db
-    .insert(apiKeys)
-    .values({ id, name, scope, secretHash: sha256Hex(secret), createdBy, createdAt: now })
-    .run();
+  store.sqlite
+    .query(
+      "INSERT INTO api_keys (id, name, scope, secret_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .run(id, name, scope, sha256Hex(secret), createdBy, now);
   return { key: { id, name, scope, createdAt: now, lastUsedAt: null }, token: `fazt_${id}_${secret}` };
 }
 
@@ -76,16 +75,10 @@ export function verifyApiKey(store: Store, token: string): ApiKeyInfo | null {
 }
 
 export function listApiKeys(store: Store): ApiKeyInfo[] {
-  return store.db
-    .select({
-      id: apiKeys.id,
-      name: apiKeys.name,
-      scope: apiKeys.scope,
-      createdAt: apiKeys.createdAt,
-      lastUsedAt: apiKeys.lastUsedAt,
-    })
-    .from(apiKeys)
-    .orderBy(desc(apiKeys.createdAt))
+  return store.sqlite
+    .query<ApiKeyInfo, []>(
+      "SELECT id, name, scope, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_keys ORDER BY created_at DESC",
+    )
     .all();
 }
 

@@ -1,10 +1,8 @@
-import { eq } from "drizzle-orm";
 import * as v from "valibot";
 import { FaztError } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
 import { parse } from "../core/validate.ts";
 import type { Store } from "../db/open.ts";
-import { users } from "../db/schema.ts";
 import { hashPassword } from "./passwords.ts";
 
 export const usernameSchema = v.pipe(
@@ -25,11 +23,10 @@ export interface Owner {
 }
 
 export function findOwner(store: Store): Owner | undefined {
-  return store.db
-    .select({ id: users.id, username: users.username })
-    .from(users)
-    .where(eq(users.role, "owner"))
-    .get();
+  return (
+    store.sqlite.query<Owner, []>("SELECT id, username FROM users WHERE role = 'owner' LIMIT 1").get() ??
+    undefined
+  );
 }
 
 /** Creates the instance's owner. There is exactly one; a second call is a conflict. */
@@ -43,10 +40,11 @@ export async function createOwner(
   const passwordHash = await hashPassword(password);
   const now = Date.now();
   const id = newId("usr");
-  store.db
-    .insert(users)
-    .values({ id, username, role: "owner", passwordHash, createdAt: now, updatedAt: now, name: username })
-    .run();
+  store.sqlite
+    .query(
+      "INSERT INTO users (id, username, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'owner', ?, ?, ?)",
+    )
+    .run(id, username, username, passwordHash, now, now);
   return { id, username };
 }
 
@@ -57,23 +55,27 @@ export async function setOwnerCredentials(
 ): Promise<Owner> {
   const owner = findOwner(store);
   if (!owner) throw new FaztError("NOT_FOUND", "this instance has no owner yet: run `fazt server init`");
-  const changes: Partial<typeof users.$inferInsert> = { updatedAt: Date.now() };
-  if (input.username !== undefined) changes.username = parse(usernameSchema, input.username, "username");
-  if (input.password !== undefined) {
-    changes.passwordHash = await hashPassword(parse(passwordSchema, input.password, "password"));
-  }
-  if (changes.username === undefined && changes.passwordHash === undefined) {
+  const username =
+    input.username === undefined ? undefined : parse(usernameSchema, input.username, "username");
+  const passwordHash =
+    input.password === undefined
+      ? undefined
+      : await hashPassword(parse(passwordSchema, input.password, "password"));
+  if (username === undefined && passwordHash === undefined) {
     throw new FaztError("USAGE", "nothing to change: give --username and/or --password");
   }
   try {
     store.sqlite.transaction(() => {
-      store.db.update(users).set(changes).where(eq(users.id, owner.id)).run();
-      if (changes.passwordHash) store.sqlite.query("DELETE FROM sessions WHERE user_id = ?").run(owner.id);
+      store.sqlite
+        .query(
+          "UPDATE users SET username = coalesce(?, username), password_hash = coalesce(?, password_hash), updated_at = ? WHERE id = ?",
+        )
+        .run(username ?? null, passwordHash ?? null, Date.now(), owner.id);
+      if (passwordHash) store.sqlite.query("DELETE FROM sessions WHERE user_id = ?").run(owner.id);
     })();
   } catch (e) {
-    if (String(e).includes("UNIQUE"))
-      throw new FaztError("CONFLICT", `user name "${changes.username}" is taken`);
+    if (String(e).includes("UNIQUE")) throw new FaztError("CONFLICT", `user name "${username}" is taken`);
     throw e;
   }
-  return { id: owner.id, username: changes.username ?? owner.username };
+  return { id: owner.id, username: username ?? owner.username };
 }

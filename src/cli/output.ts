@@ -1,17 +1,19 @@
 import type { Format } from "./globals.ts";
 
-const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
+let ttyCache: boolean | undefined;
+/** Asked lazily: reading process.stdout.isTTY loads Bun's stream machinery (~20 ms). */
+const tty = () => (ttyCache ??= process.stdout.isTTY === true && !process.env.NO_COLOR);
 
 export const color = {
-  bold: (s: string) => (tty ? `\x1b[1m${s}\x1b[22m` : s),
-  dim: (s: string) => (tty ? `\x1b[2m${s}\x1b[22m` : s),
-  green: (s: string) => (tty ? `\x1b[32m${s}\x1b[39m` : s),
-  yellow: (s: string) => (tty ? `\x1b[33m${s}\x1b[39m` : s),
+  bold: (s: string) => (tty() ? `\x1b[1m${s}\x1b[22m` : s),
+  dim: (s: string) => (tty() ? `\x1b[2m${s}\x1b[22m` : s),
+  green: (s: string) => (tty() ? `\x1b[32m${s}\x1b[39m` : s),
+  yellow: (s: string) => (tty() ? `\x1b[33m${s}\x1b[39m` : s),
 };
 
 /** Prints a command's result: `{"data": …}` with `--format json`, else the text rendering. */
 export function emit(format: Format, data: unknown, text: () => string): void {
-  process.stdout.write(format === "json" ? `${JSON.stringify({ data }, null, 2)}\n` : `${text()}\n`);
+  console.log(format === "json" ? JSON.stringify({ data }, null, 2) : text());
 }
 
 /** Aligned `key  value` lines for text output. */

@@ -1,11 +1,10 @@
-import { sha256 } from "@oslojs/crypto/sha2";
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
-import { encodeHexLowerCase } from "@oslojs/encoding";
 
 const encoder = new TextEncoder();
 
+/** Native (Bun) sha256: much faster than a JavaScript one, and no JIT warm-up at start. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return encodeHexLowerCase(sha256(typeof data === "string" ? encoder.encode(data) : data));
+  return new Bun.CryptoHasher("sha256").update(data).digest("hex");
 }
 
 /** Compares two hex digests without leaking where they differ. */

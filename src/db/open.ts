@@ -1,15 +1,13 @@
 import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { drizzle } from "drizzle-orm/bun-sqlite";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import { FaztError } from "../core/errors.ts";
-import * as schema from "./schema.ts";
-
-export type Db = ReturnType<typeof drizzle<typeof schema>>;
+export type Db = BunSQLiteDatabase;
 
 export interface Store {
-  /** Drizzle over the connection, for typed queries. */
-  db: Db;
+  /** Drizzle over the connection, for typed queries (made on first use: start-up stays lean). */
+  readonly db: Db;
   /** The raw connection, for pragmas, migrations and hot-path prepared statements. */
   sqlite: Database;
   path: string;
@@ -92,10 +90,13 @@ export function openStore(path: string, opts: { create?: boolean; maxSchema?: nu
     throw new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: ${(e as Error).message}`);
   }
   restrictModes(path);
-  const db = drizzle({ client: sqlite, schema });
+  let db: Db | undefined;
   let closed = false;
   return {
-    db,
+    get db() {
+      db ??= drizzle({ client: sqlite });
+      return db;
+    },
     sqlite,
     path,
     close() {

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/quick";
 import { VERSION } from "../core/build-info.ts";
 import { FaztError } from "../core/errors.ts";
 import type { AdminUi } from "./admin-ui.ts";

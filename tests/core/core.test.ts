@@ -55,6 +55,7 @@ describe("parseDuration", () => {
     expect(parseDuration("7d")).toBe(604_800_000);
   });
   test("anything else is a clear error", () => {
-    for (const bad of ["", "7", "d", "1w", "-1d", "1.5h"]) expect(() => parseDuration(bad)).toThrow(FaztError);
+    for (const bad of ["", "7", "d", "1w", "-1d", "1.5h"])
+      expect(() => parseDuration(bad)).toThrow(FaztError);
   });
 });

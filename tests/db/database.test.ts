@@ -54,12 +54,24 @@ describe("openDatabase", () => {
       .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table'")
       .all()
       .map((r) => r.name);
-    for (const t of ["config", "users", "sessions", "api_keys", "apps", "versions", "blobs", "aliases", "peers"]) {
+    for (const t of [
+      "config",
+      "users",
+      "sessions",
+      "api_keys",
+      "apps",
+      "versions",
+      "blobs",
+      "aliases",
+      "peers",
+    ]) {
       expect(tables).toContain(t);
     }
     a.close();
     const b = await openDatabase(path); // again: nothing to do, nothing fails
-    expect(b.sqlite.query("SELECT count(*) AS n FROM fazt_migrations").get()).toEqual({ n: migrations.length });
+    expect(b.sqlite.query("SELECT count(*) AS n FROM fazt_migrations").get()).toEqual({
+      n: migrations.length,
+    });
     b.close();
   });
 

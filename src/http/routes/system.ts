@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { Hono } from "hono";
+import { Hono } from "hono/quick";
 import { COMMIT, VERSION } from "../../core/build-info.ts";
 import { configPatchSchema, writeConfig } from "../../db/config.ts";
 import { schemaVersion } from "../../db/migrate.ts";

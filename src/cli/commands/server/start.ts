@@ -6,7 +6,6 @@ import { parse } from "../../../core/validate.ts";
 import { createContext } from "../../../http/context.ts";
 import { startServer } from "../../../http/server.ts";
 import { initInstance } from "../../../ops/init.ts";
-import { color } from "../../output.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";
 import { passwordBanner } from "./password-banner.ts";
@@ -30,18 +29,18 @@ export default defineCommand({
     // Flags override the stored config for this run only, so nothing of them is stored here.
     const init = await initInstance(store);
     // Shown before listening: if the start fails (port in use), the password is not lost.
-    if (init.generatedPassword)
-      process.stdout.write(`${passwordBanner(init.username, init.generatedPassword)}\n`);
+    if (init.generatedPassword) console.log(passwordBanner(init.username, init.generatedPassword));
     const log = createLogger();
     const ctx = createContext(store, log, overrides);
     const running = await startServer(ctx, { port: ctx.config.port, hostname });
 
     const d = ctx.config.domain;
     const base = (host: string) => `http://${host}:${running.port}`;
-    process.stdout.write(
-      `${color.bold(`Fazt ${VERSION}`)} serving on ${base(d)}\n` +
+    // Plain text and console.log: no colour check, so process.stdout stays unloaded at start-up.
+    console.log(
+      `Fazt ${VERSION} serving on ${base(d)}\n` +
         `  admin:    ${base(d === "localhost" ? "admin.localhost" : `admin.${d}`)}\n` +
-        `  database: ${s.dbPath}\n`,
+        `  database: ${s.dbPath}`,
     );
     log.info("started", { version: VERSION, port: running.port, domain: d, database: s.dbPath });
 

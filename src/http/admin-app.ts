@@ -9,7 +9,7 @@ import { systemRoutes } from "./routes/system.ts";
 export type AdminEnv = { Bindings: { requestId: string } };
 
 /** The admin host: `/health`, the admin API under `/api`, and the admin UI. */
-export function createAdminApp(ctx: ServerContext, ui: AdminUi): Hono<AdminEnv> {
+export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
   // Public and minimal, for load balancers and `fazt server status`.
@@ -23,8 +23,8 @@ export function createAdminApp(ctx: ServerContext, ui: AdminUi): Hono<AdminEnv> 
     throw new FaztError("NOT_FOUND", "no such API route");
   });
 
-  app.on(["GET", "HEAD"], "*", (c) => {
-    const res = ui.serve(c.req.raw, c.req.path);
+  app.on(["GET", "HEAD"], "*", async (c) => {
+    const res = (await ui()).serve(c.req.raw, c.req.path);
     if (res) return res;
     throw new FaztError("NOT_FOUND", "not found");
   });

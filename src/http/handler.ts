@@ -18,7 +18,7 @@ export type Handler = (req: Request, server: Server<undefined>) => Promise<Respo
  * admin API goes through Hono; app hosts take a direct path, since static
  * serving is the hot path.
  */
-export function createHandler(ctx: ServerContext, ui: AdminUi): Handler {
+export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): Handler {
   const admin = createAdminApp(ctx, ui);
   return async (req, server) => {
     const startedAt = performance.now();

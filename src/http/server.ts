@@ -22,9 +22,14 @@ export async function startServer(
   ctx: ServerContext,
   opts: { port: number; hostname?: string },
 ): Promise<RunningServer> {
-  const ui = await AdminUi.load();
-  if (!ui.built) ctx.log.warn("admin UI is not built: run `bun run build:ui`");
-  const handler = createHandler(ctx, ui);
+  // The admin UI is read on its first request, not at start: start-up stays short.
+  let ui: Promise<AdminUi> | undefined;
+  const loadUi = () =>
+    (ui ??= AdminUi.load().then((loaded) => {
+      if (!loaded.built) ctx.log.warn("admin UI is not built: run `bun run build:ui`");
+      return loaded;
+    }));
+  const handler = createHandler(ctx, loadUi);
   let server: Server<undefined>;
   try {
     server = Bun.serve({

@@ -1,4 +1,6 @@
 #!/usr/bin/env bun
 import { root, runCli } from "./cli/index.ts";
 
-process.exitCode = await runCli(root, process.argv.slice(2));
+// Exit as soon as the command is done: after a server stops, Bun's event loop
+// can linger for a second or more before exiting on its own.
+process.exit(await runCli(root, process.argv.slice(2)));

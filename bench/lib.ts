@@ -3,9 +3,9 @@
  * compile, start, probe and stop servers. Every bench compares Fazt with a
  * baseline measured in the same run, interleaved, never with a stored number.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { cleanupTemp as cleanupTemps, freePort, tempDir } from "../tests/helpers/temp.ts";
 
 export const ROOT = join(import.meta.dir, "..");
 /** Build artefacts of the benches (gitignored). */
@@ -39,23 +39,8 @@ export function note(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-const temps: string[] = [];
-export function tempDir(prefix = "fazt-bench-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-export function cleanupTemps(): void {
-  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-/** A free loopback port: bind port 0, read it, release it. */
-export function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
+// One implementation of temp folders and free ports, shared with the tests.
+export { cleanupTemps, freePort, tempDir };
 
 function run(cmd: string[]): void {
   const p = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });

@@ -35,19 +35,39 @@ function variants(bytes: Uint8Array, mime: string): { br: Uint8Array | null; gzi
   return { br: worth(br), gzip: worth(gz) };
 }
 
+export interface PreparedBlob {
+  sha256: string;
+  data: Uint8Array;
+  br: Uint8Array | null;
+  gzip: Uint8Array | null;
+}
+
+/**
+ * Checks that `bytes` hash to `sha256` and makes the compressed variants:
+ * the slow part of storing, done outside any write transaction.
+ */
+export function prepareBlob(sha256: string, bytes: Uint8Array, mime: string): PreparedBlob {
+  if (sha256Hex(bytes) !== sha256) {
+    throw new FaztError("VALIDATION_FAILED", `content does not match its sha256 ${sha256}`);
+  }
+  return { sha256, data: bytes, ...variants(bytes, mime) };
+}
+
+/** Writes a prepared blob; a hash already stored is left as it is (contents are shared). */
+export function insertBlob(store: Store, blob: PreparedBlob, now = Date.now()): void {
+  store.sqlite
+    .query("INSERT OR IGNORE INTO blobs (sha256, size, data, br, gzip, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    .run(blob.sha256, blob.data.byteLength, blob.data, blob.br, blob.gzip, now);
+}
+
 /**
  * Stores one file's contents under its sha256, after checking the bytes hash
  * to it. Storing a hash that exists is a no-op: contents are shared.
  */
 export function putBlob(store: Store, sha256: string, bytes: Uint8Array, mime: string): { stored: boolean } {
-  if (sha256Hex(bytes) !== sha256) {
-    throw new FaztError("VALIDATION_FAILED", `content does not match its sha256 ${sha256}`);
-  }
+  const prepared = prepareBlob(sha256, bytes, mime);
   if (existingBlobs(store, [sha256]).size > 0) return { stored: false };
-  const { br, gzip } = variants(bytes, mime);
-  store.sqlite
-    .query("INSERT OR IGNORE INTO blobs (sha256, size, data, br, gzip, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-    .run(sha256, bytes.byteLength, bytes, br, gzip, Date.now());
+  insertBlob(store, prepared);
   return { stored: true };
 }
 

@@ -1,4 +1,7 @@
 /** Serving apps on their subdomains (SPEC §6). */
+export { cacheControlFor, isHashedName } from "./cache-control.ts";
 export { isCompressible, mimeOf } from "./mime.ts";
+export { seedApps } from "./seed.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
-export { serveApp } from "./serve.ts";
+export { createHosting, type Hosting, type UserOf } from "./serve.ts";
+export { appUrl } from "./urls.ts";

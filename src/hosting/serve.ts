@@ -1,33 +1,167 @@
 import { FaztError } from "../core/errors.ts";
-import { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
+import type { Config } from "../db/config.ts";
+import type { Store } from "../db/open.ts";
+import { ContentCache } from "./content-cache.ts";
+import { ContentReader, fileResponse } from "./respond.ts";
+import { findRedirect, headersFor } from "./rules/index.ts";
+import { NOT_FOUND_HTML } from "./seeded-pages.ts";
+import { type AppSite, SiteCache, type SiteFile } from "./site.ts";
 
-const HTML = "text/html; charset=utf-8";
+/** Who is signed in, if anyone; the accounts issue provides the real one. */
+export type UserOf = (req: Request) => unknown | null;
 
-// Encoded once: these pages are on the hot path of every unknown host.
-const encoder = new TextEncoder();
-const WELCOME = encoder.encode(WELCOME_HTML);
-const NOT_FOUND = encoder.encode(NOT_FOUND_HTML);
+export interface Hosting {
+  /** Answers a request for the app (or alias) `name`, or for an unknown host when `name` is null. */
+  serve(req: Request, name: string | null): Response;
+  /** Apps or aliases changed in this process: forget what was resolved. */
+  invalidate(): void;
+  readonly cache: ContentCache;
+}
 
-function htmlResponse(req: Request, body: Uint8Array<ArrayBuffer>, status: number): Response {
-  const headers = {
-    "content-type": HTML,
-    "cache-control": "no-cache",
-    "content-length": String(body.byteLength),
-  };
-  return new Response(req.method === "HEAD" ? null : body, { status, headers });
+const NOT_FOUND_BYTES = new TextEncoder().encode(NOT_FOUND_HTML);
+
+function redirect(location: string, status = 301): Response {
+  return new Response(null, { status, headers: { location, "content-length": "0" } });
+}
+
+/** The path and query of a request URL, without building a URL object (hot path). */
+function splitUrl(url: string): { path: string; query: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const q = url.indexOf("?", start);
+  const path = start < 0 ? "/" : url.slice(start, q < 0 ? undefined : q);
+  return { path, query: q < 0 ? "" : url.slice(q) };
 }
 
 /**
- * Answers a request for an app host. Until apps can be deployed, only the
- * seeded `root` and `404` pages exist; every other name is not found.
+ * Decodes a request path and refuses what can only be an attack or a broken
+ * client: NUL or control characters, backslashes, `.`/`..` or empty segments
+ * (also when percent-encoded).
  */
-export function serveApp(req: Request, name: string | null): Response {
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    throw new FaztError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here`, {
-      headers: { allow: "GET, HEAD" },
+function decodePath(raw: string): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    throw new FaztError("BAD_REQUEST", "the path is not valid percent-encoding");
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f\\]/.test(path))
+    throw new FaztError("BAD_REQUEST", "the path has forbidden characters");
+  const inner = path.endsWith("/") ? path.slice(1, -1) : path.slice(1);
+  if (inner !== "" && inner.split("/").some((s) => s === "" || s === "." || s === "..")) {
+    throw new FaztError("BAD_REQUEST", "the path has empty, '.' or '..' segments");
+  }
+  return path;
+}
+
+const hasExtension = (path: string) => /\.[^/]+$/.test(path);
+
+export function createHosting(
+  store: Store,
+  config: Pick<Config, "cacheBytes">,
+  userOf: UserOf = () => null,
+): Hosting {
+  const sites = new SiteCache(store);
+  const cache = new ContentCache(config.cacheBytes);
+  const reader = new ContentReader(store, cache);
+
+  /** The 404 app's page with status 404 (or a built-in one if it was never seeded). */
+  function instanceNotFound(req: Request): Response {
+    const site = sites.get("404");
+    const file = site?.kind === "app" ? site.files.get("index.html") : undefined;
+    if (file) return fileResponse(req, file, reader, { status: 404 });
+    return new Response(req.method === "HEAD" ? null : NOT_FOUND_BYTES, {
+      status: 404,
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
     });
   }
-  if (name === "root") return htmlResponse(req, WELCOME, 200);
-  if (name === "404") return htmlResponse(req, NOT_FOUND, 200);
-  return htmlResponse(req, NOT_FOUND, 404);
+
+  /** exact file; else PATH.html; else PATH/index.html */
+  function lookup(site: AppSite, path: string): SiteFile | undefined {
+    const key = path === "/" ? "index.html" : path.slice(1);
+    return site.files.get(key) ?? site.files.get(`${key}.html`) ?? site.files.get(`${key}/index.html`);
+  }
+
+  function serveFile(req: Request, site: AppSite, path: string, file: SiteFile, status = 200): Response {
+    const extra = site.headers.length ? headersFor(site.headers, path) : undefined;
+    return fileResponse(req, file, reader, extra ? { status, extra } : { status });
+  }
+
+  /** A `_redirects` rule: a redirect, a 200 rewrite or a 404 page. */
+  function applyRule(
+    req: Request,
+    site: AppSite,
+    target: string,
+    status: number,
+    query: string,
+  ): Response | null {
+    if (status === 200 || status === 404) {
+      const file = lookup(site, splitUrl(`x://x${target}`).path);
+      return file ? serveFile(req, site, target, file, status) : null;
+    }
+    const location = target.includes("?") || !query ? target : `${target}${query}`;
+    return redirect(location, status);
+  }
+
+  function serveSite(req: Request, site: AppSite, rawPath: string, query: string): Response {
+    const path = decodePath(rawPath);
+    if (path === "/api" || path.startsWith("/api/")) {
+      // App code (SPEC §8) arrives with the runtime; until then, and for apps without it, JSON 404.
+      throw new FaztError("NOT_FOUND", site.hasApi ? "app code is not enabled yet" : "this app has no API");
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      throw new FaztError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on a static path`, {
+        headers: { allow: "GET, HEAD" },
+      });
+    }
+    if (path.length > 1 && path.endsWith("/")) return redirect(`${rawPath.slice(0, -1)}${query}`);
+    if ((path === "/private" || path.startsWith("/private/")) && !userOf(req)) {
+      const accept = req.headers.get("accept") ?? "";
+      if (/text\/html/.test(accept) && !/application\/json/.test(accept.split(",")[0] ?? "")) {
+        return redirect(`/auth/login?redirect=${encodeURIComponent(rawPath + query)}`, 302);
+      }
+      throw new FaztError("UNAUTHORIZED", "sign in to see this page");
+    }
+    if (site.redirects.length) {
+      const forced = findRedirect(site.redirects, path, true);
+      if (forced) {
+        const res = applyRule(req, site, forced.target, forced.rule.status, query);
+        if (res) return res;
+      }
+    }
+    const file = lookup(site, path);
+    if (file) return serveFile(req, site, path, file);
+    if (site.redirects.length) {
+      const rule = findRedirect(site.redirects, path, false);
+      if (rule) {
+        const res = applyRule(req, site, rule.target, rule.rule.status, query);
+        if (res) return res;
+      }
+    }
+    if (site.spa && !hasExtension(path)) {
+      const index = site.files.get("index.html");
+      if (index) return serveFile(req, site, "/", index);
+    }
+    const own404 = site.files.get("404.html");
+    if (own404) return serveFile(req, site, path, own404, 404);
+    return instanceNotFound(req);
+  }
+
+  return {
+    cache,
+    invalidate: () => sites.invalidate(),
+    serve(req, name) {
+      const site = name === null ? null : sites.get(name);
+      if (site === null) {
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          throw new FaztError("NOT_FOUND", "nothing is served at this address");
+        }
+        return instanceNotFound(req);
+      }
+      const { path, query } = splitUrl(req.url);
+      if (site.kind === "redirect") return redirect(`${site.url.replace(/\/+$/, "")}${path}${query}`);
+      if (site.kind === "reserved") return instanceNotFound(req);
+      return serveSite(req, site, path, query);
+    },
+  };
 }

@@ -4,6 +4,10 @@ import { FaztError } from "../core/errors.ts";
 import type { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse, json } from "./envelope.ts";
+import { aliasRoutes } from "./routes/aliases.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { deployRoutes } from "./routes/deploys.ts";
+import { keyRoutes } from "./routes/keys.ts";
 import { systemRoutes } from "./routes/system.ts";
 
 export type AdminEnv = { Bindings: { requestId: string } };
@@ -16,6 +20,10 @@ export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): 
   app.get("/health", () => json({ status: "ok", version: VERSION }));
 
   app.route("/api/system", systemRoutes(ctx));
+  app.route("/api/apps", appRoutes(ctx));
+  app.route("/api/aliases", aliasRoutes(ctx));
+  app.route("/api/keys", keyRoutes(ctx));
+  app.route("/api", deployRoutes(ctx));
   app.all("/api", () => {
     throw new FaztError("NOT_FOUND", "no such API route");
   });

@@ -16,11 +16,7 @@ export async function readJson<S extends v.GenericSchema>(
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new FaztError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON (Content-Type: application/json)");
   }
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > limit) throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > limit)
-    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
+  const bytes = await readBytes(c, limit);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -28,4 +24,14 @@ export async function readJson<S extends v.GenericSchema>(
     throw new FaztError("BAD_REQUEST", "body is not valid JSON");
   }
   return parse(schema, value, "body");
+}
+
+/** Reads a raw body of at most `limit` bytes: the declared length is checked before reading. */
+export async function readBytes(c: Context, limit: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > limit) throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > limit)
+    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
+  return bytes;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "../core/log.ts";
 import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
+import { createHosting, type Hosting } from "../hosting/serve.ts";
 
 /** What the server's parts share: the database, the effective config, the log. */
 export interface ServerContext {
@@ -8,16 +9,20 @@ export interface ServerContext {
   /** The stored config with this run's command-line overrides on top. */
   config: Config;
   log: Logger;
+  /** Serving apps; `hosting.invalidate()` after changing apps or aliases. */
+  hosting: Hosting;
   startedAt: number;
   /** Re-reads the stored config (after a change through the API); overrides still win. */
   reloadConfig(): void;
 }
 
 export function createContext(store: Store, log: Logger, overrides: ConfigPatch = {}): ServerContext {
+  const config = { ...readConfig(store), ...stripUndefined(overrides) };
   const ctx: ServerContext = {
     store,
     log,
-    config: { ...readConfig(store), ...stripUndefined(overrides) },
+    config,
+    hosting: createHosting(store, config),
     startedAt: Date.now(),
     reloadConfig() {
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };

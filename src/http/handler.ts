@@ -1,6 +1,5 @@
 import type { Server } from "bun";
 import { FaztError } from "../core/errors.ts";
-import { serveApp } from "../hosting/serve.ts";
 import { createAdminApp } from "./admin-app.ts";
 import type { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
@@ -28,7 +27,7 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     try {
       const target = routeHost(host, ctx.config.domain);
       if (target.kind === "admin") res = await admin.fetch(req, { requestId });
-      else res = serveApp(req, target.kind === "app" ? target.name : null);
+      else res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null);
     } catch (err) {
       if (!(err instanceof FaztError)) {
         ctx.log.error("unhandled error", { requestId, error: String(err), stack: (err as Error).stack });

@@ -3,6 +3,7 @@ import { generatePassword } from "../auth/passwords.ts";
 import { FaztError } from "../core/errors.ts";
 import { type ConfigPatch, writeConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
+import { seedApps } from "../hosting/seed.ts";
 
 export interface InitResult {
   created: boolean;
@@ -28,6 +29,7 @@ export async function initInstance(
     );
   }
   if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
+  seedApps(store);
   if (existing) return { created: false, username: existing.username ?? "" };
   const username = opts.username ?? "admin";
   const generatedPassword = opts.password === undefined ? generatePassword() : undefined;

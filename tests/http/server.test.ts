@@ -166,7 +166,7 @@ describe("GET /api/system/health", () => {
     expect(data.database.schema).toBeGreaterThanOrEqual(1);
     expect(data.counts.users).toBe(1);
     expect(data.counts.keys).toBeGreaterThanOrEqual(1);
-    expect(data.counts.apps).toBe(0);
+    expect(data.counts.apps).toBe(2); // the seeded root and 404 apps
   });
 });
 

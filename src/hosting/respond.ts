@@ -1,0 +1,106 @@
+import type { Store } from "../db/open.ts";
+import type { ContentCache } from "./content-cache.ts";
+import { type Encoding, pickEncoding } from "./negotiate.ts";
+import { parseRange } from "./range.ts";
+import type { SiteFile } from "./site.ts";
+
+/** Reads file contents (or a compressed variant) through the memory cache. */
+export class ContentReader {
+  readonly #queries;
+
+  constructor(
+    readonly store: Store,
+    readonly cache: ContentCache,
+  ) {
+    const q = (col: string) =>
+      store.sqlite.query<{ b: Uint8Array | null }, [string]>(
+        `SELECT ${col} AS b FROM blobs WHERE sha256 = ?`,
+      );
+    this.#queries = { identity: q("data"), br: q("br"), gzip: q("gzip") };
+  }
+
+  read(sha256: string, encoding: Encoding): Uint8Array | null {
+    const key = encoding === "identity" ? sha256 : `${sha256}:${encoding}`;
+    let bytes = this.cache.get(key);
+    if (bytes === undefined) {
+      const row = this.#queries[encoding].get(sha256);
+      if (!row?.b) return null;
+      bytes = row.b;
+      this.cache.set(key, bytes);
+    }
+    return bytes;
+  }
+}
+
+function etagOf(file: SiteFile, encoding: Encoding): string {
+  const tag = file.sha256.slice(0, 32);
+  return encoding === "identity" ? `"${tag}"` : `"${tag}-${encoding}"`;
+}
+
+/** `If-None-Match` against our strong tags (any listed tag, or `*`). */
+function notModified(header: string | null, etags: string[]): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  return header.split(",").some((t) => {
+    const tag = t.trim().replace(/^W\//, "");
+    return etags.includes(tag);
+  });
+}
+
+/**
+ * Answers with one stored file (SPEC §6): ETag/304, single Range (206/416,
+ * on the identity bytes), br/gzip chosen by Accept-Encoding with Vary, HEAD
+ * without a body. `extra` are `_headers` rules and the like.
+ */
+export function fileResponse(
+  req: Request,
+  file: SiteFile,
+  reader: ContentReader,
+  opts: { status?: number; extra?: Array<[string, string]> } = {},
+): Response {
+  const status = opts.status ?? 200;
+  const headers: Record<string, string> = {
+    "content-type": file.mime,
+    "cache-control": file.cacheControl,
+  };
+  const varies = file.hasBr || file.hasGzip;
+  if (varies) headers.vary = "Accept-Encoding";
+  if (opts.extra) for (const [k, v] of opts.extra) headers[k.toLowerCase()] = v;
+
+  const rangeHeader = status === 200 ? req.headers.get("range") : null;
+  const encoding: Encoding = rangeHeader
+    ? "identity"
+    : pickEncoding(req.headers.get("accept-encoding"), file.hasBr, file.hasGzip);
+  const etag = etagOf(file, encoding);
+  headers.etag = etag;
+  if (status === 200) headers["accept-ranges"] = "bytes";
+
+  if (status === 200 && notModified(req.headers.get("if-none-match"), [etag, etagOf(file, "identity")])) {
+    return new Response(null, { status: 304, headers });
+  }
+
+  let body = reader.read(file.sha256, encoding);
+  if (body === null) return new Response("content missing", { status: 500 });
+  if (encoding !== "identity") headers["content-encoding"] = encoding;
+
+  let code = status;
+  if (rangeHeader) {
+    const ifRange = req.headers.get("if-range");
+    const range = ifRange && ifRange !== etag ? null : parseRange(rangeHeader, file.size);
+    if (range === "unsatisfiable") {
+      headers["content-range"] = `bytes */${file.size}`;
+      headers["content-length"] = "0";
+      return new Response(null, { status: 416, headers });
+    }
+    if (range) {
+      body = body.subarray(range.start, range.end + 1);
+      headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
+      code = 206;
+    }
+  }
+  headers["content-length"] = String(body.byteLength);
+  return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), {
+    status: code,
+    headers,
+  });
+}

@@ -1,0 +1,151 @@
+import type { Store } from "../db/open.ts";
+import { cacheControlFor } from "./cache-control.ts";
+import {
+  type CompiledHeaderRule,
+  type CompiledRedirect,
+  compileHeaders,
+  compileRedirects,
+  type HeaderRule,
+  type RedirectRule,
+} from "./rules/index.ts";
+
+/** One servable file of a version, with the headers that never change for it. */
+export interface SiteFile {
+  path: string;
+  sha256: string;
+  size: number;
+  mime: string;
+  cacheControl: string;
+  hasBr: boolean;
+  hasGzip: boolean;
+}
+
+export interface AppSite {
+  kind: "app";
+  name: string;
+  appId: string;
+  versionId: string;
+  spa: boolean;
+  hasApi: boolean;
+  files: Map<string, SiteFile>;
+  redirects: CompiledRedirect[];
+  headers: CompiledHeaderRule[];
+}
+
+/** What a subdomain resolves to: alias → app → current version (SPEC §4). */
+export type Site = AppSite | { kind: "redirect"; url: string } | { kind: "reserved" };
+
+const MAX_SITES = 10_000;
+
+/** Files that configure the site and are never served. */
+const HIDDEN = new Set(["_redirects", "_headers"]);
+
+interface AliasRow {
+  type: "app" | "redirect" | "reserved";
+  url: string | null;
+  app_id: string | null;
+  version_id: string | null;
+  spa: number | null;
+  has_api: number | null;
+  redirects: string | null;
+  headers: string | null;
+}
+
+interface FileRow {
+  path: string;
+  sha256: string;
+  size: number;
+  mime: string;
+  has_br: number;
+  has_gzip: number;
+}
+
+/**
+ * Reads what `name` serves, in one consistent read. `null`: no such alias,
+ * or an app with no version.
+ */
+export function loadSite(store: Store, name: string): Site | null {
+  const db = store.sqlite;
+  return db.transaction((): Site | null => {
+    const alias = db
+      .query<AliasRow, [string]>(
+        `SELECT al.type, al.url, al.app_id, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
+         FROM aliases al LEFT JOIN apps a ON a.id = al.app_id LEFT JOIN versions v ON v.id = a.current_version_id
+         WHERE al.name = ?`,
+      )
+      .get(name);
+    if (!alias) return null;
+    if (alias.type === "redirect") return { kind: "redirect", url: alias.url ?? "/" };
+    if (alias.type === "reserved") return { kind: "reserved" };
+    if (!alias.app_id || !alias.version_id) return null;
+    const rows = db
+      .query<FileRow, [string]>(
+        `SELECT f.path, f.sha256, f.size, f.mime, b.br IS NOT NULL AS has_br, b.gzip IS NOT NULL AS has_gzip
+         FROM version_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.version_id = ?`,
+      )
+      .all(alias.version_id);
+    const files = new Map<string, SiteFile>();
+    for (const r of rows) {
+      if (HIDDEN.has(r.path)) continue;
+      files.set(r.path, {
+        path: r.path,
+        sha256: r.sha256,
+        size: r.size,
+        mime: r.mime,
+        cacheControl: cacheControlFor(r.path, r.mime),
+        hasBr: r.has_br === 1,
+        hasGzip: r.has_gzip === 1,
+      });
+    }
+    return {
+      kind: "app",
+      name,
+      appId: alias.app_id,
+      versionId: alias.version_id,
+      spa: alias.spa === 1,
+      hasApi: alias.has_api === 1,
+      files,
+      redirects: compileRedirects(JSON.parse(alias.redirects ?? "[]") as RedirectRule[]),
+      headers: compileHeaders(JSON.parse(alias.headers ?? "[]") as HeaderRule[]),
+    };
+  })();
+}
+
+/**
+ * Sites by name, loaded on first request. Dropped whole when this process
+ * changes apps or aliases (`invalidate`), and when another process wrote the
+ * database (`PRAGMA data_version` moved; checked at most every 250 ms).
+ */
+export class SiteCache {
+  readonly #sites = new Map<string, Site | null>();
+  #dataVersion = -1;
+  #checkedAt = 0;
+  readonly #version;
+
+  constructor(readonly store: Store) {
+    this.#version = store.sqlite.query<{ data_version: number }, []>("PRAGMA data_version");
+  }
+
+  get(name: string, now = performance.now()): Site | null {
+    if (now - this.#checkedAt > 250) {
+      this.#checkedAt = now;
+      const v = this.#version.get()?.data_version ?? 0;
+      if (v !== this.#dataVersion) {
+        this.#dataVersion = v;
+        this.#sites.clear();
+      }
+    }
+    let site = this.#sites.get(name);
+    if (site === undefined) {
+      // Unknown names are remembered too; a flood of random subdomains cannot grow this without bound.
+      if (this.#sites.size >= MAX_SITES) this.#sites.clear();
+      site = loadSite(this.store, name);
+      this.#sites.set(name, site);
+    }
+    return site;
+  }
+
+  invalidate(): void {
+    this.#sites.clear();
+  }
+}

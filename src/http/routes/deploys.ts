@@ -1,0 +1,112 @@
+import { Hono } from "hono/quick";
+import * as v from "valibot";
+import { FaztError } from "../../core/errors.ts";
+import { parse } from "../../core/validate.ts";
+import {
+  type DeployOutcome,
+  deployFiles,
+  finishDeploy,
+  readZip,
+  startDeploy,
+  uploadBlob,
+} from "../../deploy/index.ts";
+import { appUrl } from "../../hosting/urls.ts";
+import { readBytes, readJson } from "../body.ts";
+import type { ServerContext } from "../context.ts";
+import { ok } from "../envelope.ts";
+import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+const zipFieldsSchema = v.strictObject({
+  name: v.string("is required"),
+  spa: v.optional(v.picklist(["true", "false", "1", "0", "on", "off", ""], "must be true or false")),
+  message: v.optional(v.pipe(v.string(), v.maxLength(500, "is longer than 500 characters"))),
+});
+
+/**
+ * The deploy protocol (SPEC §5): manifest → missing contents → upload each →
+ * finish; and the one-shot zip upload for curl users. `deploy` keys suffice.
+ */
+export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  // Per route, not `use("*")`: this app is mounted on /api itself.
+  const auth = requireAuth(ctx, "deploy");
+
+  const result = (o: DeployOutcome) => {
+    ctx.hosting.invalidate();
+    ctx.log.info("deployed", { app: o.app, version: o.version.id, files: o.version.files });
+    return ok(
+      {
+        app: o.app,
+        version: o.version.id,
+        seq: o.version.seq,
+        files: o.version.files,
+        bytes: o.version.bytes,
+        uploadedBytes: o.uploadedBytes,
+        url: appUrl(ctx.config, o.app),
+      },
+      { status: 201 },
+    );
+  };
+
+  app.post("/deploys", auth, async (c) => {
+    // A manifest of 10,000 paths is far over the ordinary JSON limit; allow for it.
+    const limit = Math.max(ctx.config.maxBodyBytes, ctx.config.maxFiles * 1200);
+    const manifest = await readJson(c, v.unknown(), limit);
+    return ok(startDeploy(ctx.store, ctx.config, manifest), { status: 201 });
+  });
+
+  app.put("/deploys/:id/blobs/:sha", auth, async (c) => {
+    const sha = c.req.param("sha").toLowerCase();
+    if (!SHA256.test(sha))
+      throw new FaztError("VALIDATION_FAILED", "the blob's name must be its sha256 (64 hex)");
+    const bytes = await readBytes(c, ctx.config.maxFileBytes);
+    const { stored } = uploadBlob(ctx.store, c.req.param("id"), sha, bytes);
+    return ok({ sha256: sha, stored });
+  });
+
+  app.post("/deploys/:id/finish", auth, (c) =>
+    result(finishDeploy(ctx.store, ctx.config, c.req.param("id"))),
+  );
+
+  app.post("/deploy", auth, async (c) => {
+    const type = c.req.header("content-type") ?? "";
+    if (!/^multipart\/form-data/i.test(type)) {
+      throw new FaztError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send a multipart form with the zip in `file` and the app's `name` (curl -F file=@site.zip -F name=site)",
+      );
+    }
+    const declared = Number(c.req.header("content-length") ?? "0");
+    if (declared > ctx.config.maxDeployBytes + 64 * 1024) {
+      throw new FaztError(
+        "PAYLOAD_TOO_LARGE",
+        `the upload is over the deploy limit of ${ctx.config.maxDeployBytes} bytes`,
+      );
+    }
+    let form: FormData;
+    try {
+      form = await c.req.raw.formData();
+    } catch {
+      throw new FaztError("BAD_REQUEST", "the multipart body could not be read");
+    }
+    const file = form.get("file");
+    if (!(file instanceof Blob))
+      throw new FaztError("VALIDATION_FAILED", "form: file: is required (the zip archive)");
+    const fields: Record<string, string> = {};
+    for (const [k, val] of form.entries()) if (k !== "file" && typeof val === "string") fields[k] = val;
+    const f = parse(zipFieldsSchema, fields, "form");
+    if (file.size > ctx.config.maxDeployBytes) {
+      throw new FaztError(
+        "PAYLOAD_TOO_LARGE",
+        `the archive is over the deploy limit of ${ctx.config.maxDeployBytes} bytes`,
+      );
+    }
+    const files = readZip(new Uint8Array(await file.arrayBuffer()), ctx.config);
+    const spa = f.spa === "true" || f.spa === "1" || f.spa === "on";
+    return result(deployFiles(ctx.store, ctx.config, { name: f.name, spa, message: f.message, files }));
+  });
+
+  return app;
+}

@@ -2,7 +2,6 @@
  * Runs before the test files: the admin UI must be built, since the server
  * serves it (bun install builds it too; this covers a manual clean).
  */
-import { setDefaultTimeout } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -13,6 +12,3 @@ if (!existsSync(join(root, ".build", "admin-ui", "index.html"))) {
   });
   if (p.exitCode !== 0) throw new Error(`admin UI build failed:\n${p.stderr.toString()}`);
 }
-
-// Integration tests start real servers and binaries: give every test room (Bun's default is 5 s).
-setDefaultTimeout(60_000);

@@ -1,5 +1,6 @@
 import type { Store } from "../db/open.ts";
 import type { ContentCache } from "./content-cache.ts";
+import { HSTS } from "./hsts.ts";
 import { type Encoding, pickEncoding } from "./negotiate.ts";
 import { parseRange } from "./range.ts";
 import type { SiteFile } from "./site.ts";
@@ -32,9 +33,21 @@ export class ContentReader {
   }
 }
 
-function etagOf(file: SiteFile, encoding: Encoding): string {
-  const tag = file.sha256.slice(0, 32);
-  return encoding === "identity" ? `"${tag}"` : `"${tag}-${encoding}"`;
+/** What every response of a request carries: its id and the security headers (SPEC §6). */
+export interface Common {
+  requestId: string;
+  https: boolean;
+}
+
+/** A fresh header object with the common headers (an object literal: cheaper than spreading). */
+export function baseHeaders(c: Common): Record<string, string> {
+  const h: Record<string, string> = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-request-id": c.requestId,
+  };
+  if (c.https) h["strict-transport-security"] = HSTS;
+  return h;
 }
 
 /** `If-None-Match` against our strong tags (any listed tag, or `*`). */
@@ -50,19 +63,19 @@ function notModified(header: string | null, etags: string[]): boolean {
 /**
  * Answers with one stored file (SPEC §6): ETag/304, single Range (206/416,
  * on the identity bytes), br/gzip chosen by Accept-Encoding with Vary, HEAD
- * without a body. `extra` are `_headers` rules and the like.
+ * without a body. `extra` are `_headers` rules and the like; `common` the
+ * headers every response carries (request id, security headers).
  */
 export function fileResponse(
   req: Request,
   file: SiteFile,
   reader: ContentReader,
-  opts: { status?: number; extra?: Array<[string, string]> } = {},
+  opts: { status?: number; extra?: Array<[string, string]> | undefined; common: Common },
 ): Response {
   const status = opts.status ?? 200;
-  const headers: Record<string, string> = {
-    "content-type": file.mime,
-    "cache-control": file.cacheControl,
-  };
+  const headers = baseHeaders(opts.common);
+  headers["content-type"] = file.mime;
+  headers["cache-control"] = file.cacheControl;
   const varies = file.hasBr || file.hasGzip;
   if (varies) headers.vary = "Accept-Encoding";
   if (opts.extra) for (const [k, v] of opts.extra) headers[k.toLowerCase()] = v;
@@ -71,16 +84,16 @@ export function fileResponse(
   const encoding: Encoding = rangeHeader
     ? "identity"
     : pickEncoding(req.headers.get("accept-encoding"), file.hasBr, file.hasGzip);
-  const etag = etagOf(file, encoding);
+  const etag = file.etags[encoding];
   headers.etag = etag;
   if (status === 200) headers["accept-ranges"] = "bytes";
 
-  if (status === 200 && notModified(req.headers.get("if-none-match"), [etag, etagOf(file, "identity")])) {
+  if (status === 200 && notModified(req.headers.get("if-none-match"), [etag, file.etags.identity])) {
     return new Response(null, { status: 304, headers });
   }
 
   let body = reader.read(file.sha256, encoding);
-  if (body === null) return new Response("content missing", { status: 500 });
+  if (body === null) throw new Error(`blob ${file.sha256} of ${file.path} is missing`);
   if (encoding !== "identity") headers["content-encoding"] = encoding;
 
   let code = status;

@@ -2,7 +2,7 @@ import { FaztError } from "../core/errors.ts";
 import type { Config } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 import { ContentCache } from "./content-cache.ts";
-import { ContentReader, fileResponse } from "./respond.ts";
+import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
 import { findRedirect, headersFor } from "./rules/index.ts";
 import { NOT_FOUND_HTML } from "./seeded-pages.ts";
 import { type AppSite, SiteCache, type SiteFile } from "./site.ts";
@@ -11,17 +11,24 @@ import { type AppSite, SiteCache, type SiteFile } from "./site.ts";
 export type UserOf = (req: Request) => unknown | null;
 
 export interface Hosting {
-  /** Answers a request for the app (or alias) `name`, or for an unknown host when `name` is null. */
-  serve(req: Request, name: string | null): Response;
+  /**
+   * Answers a request for the app (or alias) `name`, or for an unknown host
+   * when `name` is null. `common` headers go on every response built here.
+   */
+  serve(req: Request, name: string | null, common: Common): Response;
   /** Apps or aliases changed in this process: forget what was resolved. */
   invalidate(): void;
+  close(): void;
   readonly cache: ContentCache;
 }
 
 const NOT_FOUND_BYTES = new TextEncoder().encode(NOT_FOUND_HTML);
 
-function redirect(location: string, status = 301): Response {
-  return new Response(null, { status, headers: { location, "content-length": "0" } });
+function redirect(common: Common, location: string, status = 301): Response {
+  const headers = baseHeaders(common);
+  headers.location = location;
+  headers["content-length"] = "0";
+  return new Response(null, { status, headers });
 }
 
 /** The path and query of a request URL, without building a URL object (hot path). */
@@ -66,13 +73,17 @@ export function createHosting(
   const reader = new ContentReader(store, cache);
 
   /** The 404 app's page with status 404 (or a built-in one if it was never seeded). */
-  function instanceNotFound(req: Request): Response {
+  function instanceNotFound(req: Request, common: Common): Response {
     const site = sites.get("404");
     const file = site?.kind === "app" ? site.files.get("index.html") : undefined;
-    if (file) return fileResponse(req, file, reader, { status: 404 });
+    if (file) return fileResponse(req, file, reader, { status: 404, common });
     return new Response(req.method === "HEAD" ? null : NOT_FOUND_BYTES, {
       status: 404,
-      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+      headers: {
+        ...baseHeaders(common),
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-cache",
+      },
     });
   }
 
@@ -82,28 +93,36 @@ export function createHosting(
     return site.files.get(key) ?? site.files.get(`${key}.html`) ?? site.files.get(`${key}/index.html`);
   }
 
-  function serveFile(req: Request, site: AppSite, path: string, file: SiteFile, status = 200): Response {
+  function serveFile(
+    req: Request,
+    site: AppSite,
+    common: Common,
+    path: string,
+    file: SiteFile,
+    status = 200,
+  ): Response {
     const extra = site.headers.length ? headersFor(site.headers, path) : undefined;
-    return fileResponse(req, file, reader, extra ? { status, extra } : { status });
+    return fileResponse(req, file, reader, { status, extra, common });
   }
 
   /** A `_redirects` rule: a redirect, a 200 rewrite or a 404 page. */
   function applyRule(
     req: Request,
     site: AppSite,
+    common: Common,
     target: string,
     status: number,
     query: string,
   ): Response | null {
     if (status === 200 || status === 404) {
       const file = lookup(site, splitUrl(`x://x${target}`).path);
-      return file ? serveFile(req, site, target, file, status) : null;
+      return file ? serveFile(req, site, common, target, file, status) : null;
     }
     const location = target.includes("?") || !query ? target : `${target}${query}`;
-    return redirect(location, status);
+    return redirect(common, location, status);
   }
 
-  function serveSite(req: Request, site: AppSite, rawPath: string, query: string): Response {
+  function serveSite(req: Request, site: AppSite, common: Common, rawPath: string, query: string): Response {
     const path = decodePath(rawPath);
     if (path === "/api" || path.startsWith("/api/")) {
       // App code (SPEC §8) arrives with the runtime; until then, and for apps without it, JSON 404.
@@ -114,54 +133,55 @@ export function createHosting(
         headers: { allow: "GET, HEAD" },
       });
     }
-    if (path.length > 1 && path.endsWith("/")) return redirect(`${rawPath.slice(0, -1)}${query}`);
+    if (path.length > 1 && path.endsWith("/")) return redirect(common, `${rawPath.slice(0, -1)}${query}`);
     if ((path === "/private" || path.startsWith("/private/")) && !userOf(req)) {
       const accept = req.headers.get("accept") ?? "";
       if (/text\/html/.test(accept) && !/application\/json/.test(accept.split(",")[0] ?? "")) {
-        return redirect(`/auth/login?redirect=${encodeURIComponent(rawPath + query)}`, 302);
+        return redirect(common, `/auth/login?redirect=${encodeURIComponent(rawPath + query)}`, 302);
       }
       throw new FaztError("UNAUTHORIZED", "sign in to see this page");
     }
     if (site.redirects.length) {
       const forced = findRedirect(site.redirects, path, true);
       if (forced) {
-        const res = applyRule(req, site, forced.target, forced.rule.status, query);
+        const res = applyRule(req, site, common, forced.target, forced.rule.status, query);
         if (res) return res;
       }
     }
     const file = lookup(site, path);
-    if (file) return serveFile(req, site, path, file);
+    if (file) return serveFile(req, site, common, path, file);
     if (site.redirects.length) {
       const rule = findRedirect(site.redirects, path, false);
       if (rule) {
-        const res = applyRule(req, site, rule.target, rule.rule.status, query);
+        const res = applyRule(req, site, common, rule.target, rule.rule.status, query);
         if (res) return res;
       }
     }
     if (site.spa && !hasExtension(path)) {
       const index = site.files.get("index.html");
-      if (index) return serveFile(req, site, "/", index);
+      if (index) return serveFile(req, site, common, "/", index);
     }
     const own404 = site.files.get("404.html");
-    if (own404) return serveFile(req, site, path, own404, 404);
-    return instanceNotFound(req);
+    if (own404) return serveFile(req, site, common, path, own404, 404);
+    return instanceNotFound(req, common);
   }
 
   return {
     cache,
     invalidate: () => sites.invalidate(),
-    serve(req, name) {
+    close: () => sites.close(),
+    serve(req, name, common) {
       const site = name === null ? null : sites.get(name);
       if (site === null) {
         if (req.method !== "GET" && req.method !== "HEAD") {
           throw new FaztError("NOT_FOUND", "nothing is served at this address");
         }
-        return instanceNotFound(req);
+        return instanceNotFound(req, common);
       }
       const { path, query } = splitUrl(req.url);
-      if (site.kind === "redirect") return redirect(`${site.url.replace(/\/+$/, "")}${path}${query}`);
-      if (site.kind === "reserved") return instanceNotFound(req);
-      return serveSite(req, site, path, query);
+      if (site.kind === "redirect") return redirect(common, `${site.url.replace(/\/+$/, "")}${path}${query}`);
+      if (site.kind === "reserved") return instanceNotFound(req, common);
+      return serveSite(req, site, common, path, query);
     },
   };
 }

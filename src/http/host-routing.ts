@@ -33,6 +33,29 @@ export function normalizeHost(raw: string | null | undefined): string | null {
   return host;
 }
 
+const seen = new Map<string, HostTarget>();
+let seenDomain = "";
+
+/**
+ * `routeHost` remembered per Host header value: the same few hosts arrive on
+ * every request, and the regular expressions are the costliest part of it.
+ * Bounded, so a flood of made-up hosts cannot grow it.
+ */
+export function routeHostCached(rawHost: string | null, domain: string): HostTarget {
+  if (domain !== seenDomain) {
+    seen.clear();
+    seenDomain = domain;
+  }
+  if (rawHost === null) return routeHost(rawHost, domain);
+  let target = seen.get(rawHost);
+  if (target === undefined) {
+    if (seen.size >= 1000) seen.clear();
+    target = routeHost(rawHost, domain);
+    seen.set(rawHost, target);
+  }
+  return target;
+}
+
 export function routeHost(rawHost: string | null | undefined, domain: string): HostTarget {
   const host = normalizeHost(rawHost);
   if (host === null) return { kind: "unknown" };

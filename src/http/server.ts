@@ -71,6 +71,7 @@ export async function startServer(
         const timer = setTimeout(() => void server.stop(true), graceMs);
         await graceful;
         clearTimeout(timer);
+        ctx.hosting.close();
       })();
       return stopping;
     },

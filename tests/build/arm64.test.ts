@@ -1,7 +1,10 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { ensureBinary, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
+
+// Compiled binaries (and qemu) start slowly on a busy machine: more than the default 5 s.
+setDefaultTimeout(60_000);
 
 /**
  * Smoke test of the arm64 build under user-mode emulation. Developers without

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
+
+// Compiled binaries (and qemu) start slowly on a busy machine: more than the default 5 s.
+setDefaultTimeout(60_000);
 
 let binary = "";
 const started: ServerProcess[] = [];

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
@@ -9,6 +9,9 @@ import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
  * consistent and the last activated version serving. The server runs as a
  * real process and is killed with SIGKILL (no chance to clean up).
  */
+
+// Each round restarts a server and uploads 1,000 files: more than the default 5 s.
+setDefaultTimeout(60_000);
 
 const FILES = 1000;
 const home = tempDir();
@@ -56,7 +59,10 @@ async function prepare(files: Map<string, Uint8Array>, onUpload?: (n: number) =>
   const byHash = new Map([...files.values()].map((b) => [sha(b), b]));
   let n = 0;
   for (const h of missing) {
-    const put = await api(`/api/deploys/${id}/blobs/${h}`, { method: "PUT", body: byHash.get(h)! });
+    const put = await api(`/api/deploys/${id}/blobs/${h}`, {
+      method: "PUT",
+      body: byHash.get(h)! as Uint8Array<ArrayBuffer>,
+    });
     expect(put.status).toBe(200);
     onUpload?.(++n);
   }

@@ -13,7 +13,8 @@ export interface DeployResult {
 }
 
 const encoder = new TextEncoder();
-export const bytesOf = (v: string | Uint8Array): Uint8Array => (typeof v === "string" ? encoder.encode(v) : v);
+export const bytesOf = (v: string | Uint8Array): Uint8Array =>
+  typeof v === "string" ? encoder.encode(v) : v;
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -77,7 +78,7 @@ export async function deployFiles(
       await s.request(`/api/deploys/${started.id}/blobs/${sha}`, {
         method: "PUT",
         headers: { ...bearer(token), "content-type": "application/octet-stream" },
-        body: bytes,
+        body: bytes as Uint8Array<ArrayBuffer>,
       }),
       200,
     );

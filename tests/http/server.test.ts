@@ -27,7 +27,7 @@ describe("every response", () => {
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
       expect(res.headers.get("strict-transport-security")).toBeNull(); // plain HTTP
-      expect(res.headers.get("x-request-id")).toMatch(/^[a-z2-7]{16}$/);
+      expect(res.headers.get("x-request-id")).toMatch(/^[a-z0-9]{9,}$/);
     }
   });
 
@@ -35,7 +35,7 @@ describe("every response", () => {
     const kept = await s.request("/health", { headers: { "x-request-id": "trace-abc.123" } });
     expect(kept.headers.get("x-request-id")).toBe("trace-abc.123");
     const replaced = await s.request("/health", { headers: { "x-request-id": "bad id\twith spaces" } });
-    expect(replaced.headers.get("x-request-id")).toMatch(/^[a-z2-7]{16}$/);
+    expect(replaced.headers.get("x-request-id")).toMatch(/^[a-z0-9]{9,}$/);
   });
 
   test("is logged as one structured line", async () => {

@@ -13,6 +13,9 @@ export const root = defineCommand({
       "A personal cloud in one file. Global options: --db PATH, --format json|text, @PEER before a command.",
   },
   subCommands: {
+    app: () => import("./app/index.ts").then((m) => m.default),
+    alias: () => import("./alias/index.ts").then((m) => m.default),
+    peer: () => import("./peer/index.ts").then((m) => m.default),
     server: () => import("./server/index.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },

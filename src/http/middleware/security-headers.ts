@@ -1,11 +1,14 @@
+import { HSTS } from "../../hosting/hsts.ts";
+
 /**
- * Headers every response carries (SPEC §6). Apps set their own CSP through
- * `_headers`; the admin UI gets a strict one from its own route.
+ * Headers every response carries (SPEC §6), for responses made elsewhere
+ * (the admin app, errors); app hosts build them in one go (`hosting/respond.ts`).
+ * Apps set their own CSP through `_headers`; the admin UI gets a strict one.
  */
 export function applySecurityHeaders(headers: Headers, https: boolean): void {
   headers.set("x-content-type-options", "nosniff");
   if (!headers.has("referrer-policy")) headers.set("referrer-policy", "strict-origin-when-cross-origin");
-  if (https) headers.set("strict-transport-security", "max-age=63072000; includeSubDomains");
+  if (https) headers.set("strict-transport-security", HSTS);
 }
 
 export const ADMIN_CSP =

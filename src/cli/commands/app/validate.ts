@@ -1,0 +1,124 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { defineCommand } from "citty";
+import { FaztError } from "../../../core/errors.ts";
+import { parseHeaders, parseRedirects } from "../../../hosting/rules/index.ts";
+import { color, emit } from "../../output.ts";
+import { checkAppName, checkDeployDir, type PackedFile, packFolder, readManifest } from "../../pack/index.ts";
+import { session } from "../../session.ts";
+
+interface Problem {
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The name a deploy would use, or the problem with it (SPEC §5: a missing or invalid manifest name fails). */
+function checkName(dir: string, problems: Problem[], notes: string[]): string | null {
+  try {
+    const manifest = readManifest(dir);
+    if (!manifest) {
+      const folder = basename(dir).toLowerCase();
+      notes.push(`no manifest.json: a deploy would use the folder name "${folder}"`);
+      try {
+        return checkAppName(folder, "the folder name");
+      } catch (e) {
+        problems.push({ file: "manifest.json", message: `missing, and ${messageOf(e)}` });
+        return null;
+      }
+    }
+    if (manifest.name === undefined) {
+      problems.push({ file: "manifest.json", message: "has no name" });
+      return null;
+    }
+    return checkAppName(manifest.name, "name");
+  } catch (e) {
+    problems.push({ file: "manifest.json", message: messageOf(e).replace(/^manifest\.json:?\s*/, "") });
+    return null;
+  }
+}
+
+/** A syntax check of app code without running it: Bun's transpiler parses it as JavaScript. */
+function checkScript(file: PackedFile, problems: Problem[]): void {
+  const transpiler = new Bun.Transpiler({ loader: "js" });
+  try {
+    transpiler.transformSync(readFileSync(file.abs, "utf8"));
+  } catch (e) {
+    const first = (e as { errors?: unknown[] }).errors?.[0] ?? e;
+    const err = first as { message?: string; position?: { line?: number; column?: number } | null };
+    const problem: Problem = { file: file.path, message: err.message ?? messageOf(e) };
+    if (err.position?.line) problem.line = err.position.line;
+    if (err.position?.column !== undefined) problem.column = err.position.column;
+    problems.push(problem);
+  }
+}
+
+function checkRules(file: PackedFile, problems: Problem[]): void {
+  const text = readFileSync(file.abs, "utf8");
+  try {
+    if (file.path === "_redirects") parseRedirects(text);
+    else parseHeaders(text);
+  } catch (e) {
+    const details = (e as FaztError).details as { line?: number } | undefined;
+    const problem: Problem = {
+      file: file.path,
+      message: messageOf(e).replace(/^_(redirects|headers) line \d+: /, ""),
+    };
+    if (details?.line) problem.line = details.line;
+    problems.push(problem);
+  }
+}
+
+const where = (p: Problem) => `${p.file}${p.line ? `:${p.line}` : ""}${p.column ? `:${p.column}` : ""}`;
+
+export default defineCommand({
+  meta: {
+    name: "validate",
+    description: "Check an app folder before deploying: name, _redirects, _headers, api/ syntax",
+  },
+  args: {
+    dir: { type: "positional", description: "The folder (default .)", valueHint: "DIR", required: false },
+  },
+  async run({ args }) {
+    const s = session();
+    s.localOnly("app validate");
+    const dir = checkDeployDir(args.dir ?? ".");
+    const problems: Problem[] = [];
+    const notes: string[] = [];
+    const name = checkName(dir, problems, notes);
+
+    let files: PackedFile[] = [];
+    try {
+      const packed = packFolder(dir);
+      files = packed.files;
+      notes.push(...packed.warnings);
+    } catch (e) {
+      problems.push({ file: ".", message: messageOf(e) });
+    }
+    if (files.length === 0 && problems.length === 0)
+      problems.push({ file: ".", message: "no files to deploy" });
+    for (const file of files) {
+      if (file.path === "_redirects" || file.path === "_headers") checkRules(file, problems);
+      else if (file.path.startsWith("api/") && /\.(m?js)$/.test(file.path)) checkScript(file, problems);
+    }
+    if (!existsSync(join(dir, "index.html")) && existsSync(join(dir, "package.json"))) {
+      notes.push("no index.html here: if package.json builds the site, deploy will use the build output");
+    }
+
+    const report = { dir, name, files: files.length, ok: problems.length === 0, problems, notes };
+    emit(s.globals.format, report, () =>
+      [
+        ...notes.map((n) => color.dim(`note: ${n}`)),
+        ...problems.map((p) => `${color.yellow(where(p))}: ${p.message}`),
+        ...(problems.length ? [] : [`${color.green("ok")}  ${name} (${files.length} files)`]),
+      ].join("\n"),
+    );
+    if (problems.length) {
+      const n = problems.length;
+      throw new FaztError("VALIDATION_FAILED", `${n} problem${n === 1 ? "" : "s"} in ${resolve(dir)}`);
+    }
+  },
+});

@@ -1,0 +1,53 @@
+import { createApiKey, deleteApiKey } from "../../auth/api-keys.ts";
+import { readConfig, type Store } from "../../db/index.ts";
+import { getPeer, LOCAL_PEER, type Peer, saveLocalPeer } from "./store.ts";
+
+/**
+ * The `local` peer: the instance whose database this CLI holds. Holding the
+ * database is what lets the CLI mint its own admin key, so "no set-up"
+ * deploys work on a fresh machine (SPEC §10). The URL follows the stored
+ * port, so `server set-config --port` moves the peer with it.
+ */
+export function localUrl(store: Store): string {
+  return `http://127.0.0.1:${readConfig(store).port}`;
+}
+
+const KEY_NAME = "cli (local peer)";
+
+/** The `local` peer, created (with a fresh admin key) or brought up to date. */
+export function ensureLocalPeer(store: Store): Peer {
+  const url = localUrl(store);
+  const existing = getPeer(store, LOCAL_PEER);
+  if (existing) return existing.url === url ? existing : saveLocalPeer(store, url, existing.token);
+  const { token } = createApiKey(store, { name: KEY_NAME, scope: "admin" });
+  return saveLocalPeer(store, url, token);
+}
+
+/**
+ * Replaces the local peer's key (the server refused it: deleted from the
+ * admin UI, say). The old key is deleted if it still exists, so keys do not
+ * pile up.
+ */
+export function remintLocalKey(store: Store, old: Peer): Peer {
+  const id = /^fazt_(key_[a-z2-7]+)_/.exec(old.token)?.[1];
+  if (id) {
+    try {
+      deleteApiKey(store, id);
+    } catch {
+      // already gone: that is why we are here
+    }
+  }
+  const { token } = createApiKey(store, { name: KEY_NAME, scope: "admin" });
+  return saveLocalPeer(store, localUrl(store), token);
+}
+
+/** Deletes the local peer's key when the peer itself is removed. */
+export function forgetLocalKey(store: Store, peer: Peer): void {
+  const id = /^fazt_(key_[a-z2-7]+)_/.exec(peer.token)?.[1];
+  if (!id) return;
+  try {
+    deleteApiKey(store, id);
+  } catch {
+    // nothing to forget
+  }
+}

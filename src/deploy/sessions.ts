@@ -94,7 +94,12 @@ function loadSession(store: Store, id: string): SessionRow & { createdAt: number
 }
 
 /** `PUT /api/deploys/ID/blobs/SHA256`: one file's contents, checked against its hash and the manifest. */
-export function uploadBlob(store: Store, id: string, sha256: string, bytes: Uint8Array): { stored: boolean } {
+export function uploadBlob(
+  store: Store,
+  id: string,
+  sha256: string,
+  bytes: Uint8Array,
+): Promise<{ stored: boolean }> {
   const { manifest } = loadSession(store, id);
   const file = manifest.files.find((f) => f.sha256 === sha256);
   if (!file) throw new FaztError("VALIDATION_FAILED", `${sha256} is not in this deploy's manifest`);
@@ -169,11 +174,11 @@ function abandon(store: Store, id: string, session: SessionRow & { createdAt: nu
  * before the first write; then contents and the version go in one
  * transaction, so a refusal or a crash changes nothing.
  */
-export function deployFiles(
+export async function deployFiles(
   store: Store,
   settings: DeploySettings,
   input: { name: string; spa: boolean; message?: string | null | undefined; files: ZipFile[] },
-): DeployOutcome {
+): Promise<DeployOutcome> {
   const files = input.files.map((f) => ({
     path: f.path,
     sha256: sha256Hex(f.data),
@@ -188,15 +193,16 @@ export function deployFiles(
   const byPath = new Map(files.map((f) => [f.path, f.data]));
   const rules = parseRules((path) => byPath.get(path) ?? null);
   const have = existingBlobs(store, [...new Set(files.map((f) => f.sha256))]);
-  const fresh = new Map<string, PreparedBlob>();
+  const pending = new Map<string, Promise<PreparedBlob>>();
   for (const f of files) {
-    if (!have.has(f.sha256) && !fresh.has(f.sha256))
-      fresh.set(f.sha256, prepareBlob(f.sha256, f.data, mimeOf(f.path)));
+    if (!have.has(f.sha256) && !pending.has(f.sha256))
+      pending.set(f.sha256, prepareBlob(f.sha256, f.data, mimeOf(f.path)));
   }
+  const fresh = await Promise.all(pending.values());
   const db = store.sqlite;
   const version = db
     .transaction(() => {
-      for (const blob of fresh.values()) insertBlob(store, blob);
+      for (const blob of fresh) insertBlob(store, blob);
       return createVersion(store, {
         appName: manifest.name,
         spa: manifest.spa,
@@ -208,6 +214,6 @@ export function deployFiles(
     })
     .immediate();
   let uploadedBytes = 0;
-  for (const b of fresh.values()) uploadedBytes += b.data.byteLength;
+  for (const b of fresh) uploadedBytes += b.data.byteLength;
   return { app: manifest.name, version, uploadedBytes };
 }

@@ -37,6 +37,11 @@ export class ContentReader {
 export interface Common {
   requestId: string;
   https: boolean;
+  /**
+   * Set by whoever builds the response: the body's length, for the access
+   * log (reading it back from `Response.headers` would build a Headers object).
+   */
+  bytes: number | null;
 }
 
 /** A fresh header object with the common headers (an object literal: cheaper than spreading). */
@@ -89,6 +94,7 @@ export function fileResponse(
   if (status === 200) headers["accept-ranges"] = "bytes";
 
   if (status === 200 && notModified(req.headers.get("if-none-match"), [etag, file.etags.identity])) {
+    opts.common.bytes = 0;
     return new Response(null, { status: 304, headers });
   }
 
@@ -103,6 +109,7 @@ export function fileResponse(
     if (range === "unsatisfiable") {
       headers["content-range"] = `bytes */${file.size}`;
       headers["content-length"] = "0";
+      opts.common.bytes = 0;
       return new Response(null, { status: 416, headers });
     }
     if (range) {
@@ -112,6 +119,7 @@ export function fileResponse(
     }
   }
   headers["content-length"] = String(body.byteLength);
+  opts.common.bytes = body.byteLength;
   return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), {
     status: code,
     headers,

@@ -10,14 +10,14 @@ const encoder = new TextEncoder();
  * app (the page for unknown hosts): real apps, replaced by deploying over
  * them. Created once; a no-op when they exist.
  */
-export function seedApps(store: Store): void {
+export async function seedApps(store: Store): Promise<void> {
   const pages: Array<[string, string]> = [
     ["root", WELCOME_HTML],
     ["404", NOT_FOUND_HTML],
   ];
   for (const [name, html] of pages) {
     if (store.sqlite.query("SELECT 1 FROM apps WHERE name = ?").get(name)) continue;
-    deployFiles(store, defaultConfig, {
+    await deployFiles(store, defaultConfig, {
       name,
       spa: false,
       message: "seeded by fazt",

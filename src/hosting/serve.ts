@@ -28,6 +28,7 @@ function redirect(common: Common, location: string, status = 301): Response {
   const headers = baseHeaders(common);
   headers.location = location;
   headers["content-length"] = "0";
+  common.bytes = 0;
   return new Response(null, { status, headers });
 }
 
@@ -77,6 +78,7 @@ export function createHosting(
     const site = sites.get("404");
     const file = site?.kind === "app" ? site.files.get("index.html") : undefined;
     if (file) return fileResponse(req, file, reader, { status: 404, common });
+    common.bytes = NOT_FOUND_BYTES.byteLength;
     return new Response(req.method === "HEAD" ? null : NOT_FOUND_BYTES, {
       status: 404,
       headers: {

@@ -25,7 +25,13 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     req: Request,
     res: Response,
     server: Server<undefined>,
-    meta: { requestId: string; startedAt: number; host: string | null; complete: boolean },
+    meta: {
+      requestId: string;
+      startedAt: number;
+      host: string | null;
+      complete: boolean;
+      bytes?: number | null;
+    },
   ): Response => {
     if (!meta.complete) {
       res.headers.set("x-request-id", meta.requestId);
@@ -34,7 +40,12 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     // The client address costs a native call per request: logged where it matters
     // (the admin host and failures), not for every static file served.
     const ip = !meta.complete || res.status >= 400 ? server.requestIP(req)?.address : undefined;
-    logRequest(ctx.log, req, res, meta.requestId, meta.startedAt, meta.host, ip);
+    let bytes = meta.bytes;
+    if (bytes === undefined || bytes === null) {
+      const length = res.headers.get("content-length");
+      bytes = length === null ? null : Number(length);
+    }
+    logRequest(ctx.log, req, res.status, bytes, meta.requestId, meta.startedAt, meta.host, ip);
     return res;
   };
 
@@ -53,9 +64,9 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     try {
       target = routeHostCached(host, ctx.config.domain);
       if (target.kind !== "admin") {
-        const common = { requestId, https: ctx.config.https };
+        const common = { requestId, https: ctx.config.https, bytes: null };
         const res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null, common);
-        return finish(req, res, server, { requestId, startedAt, host, complete: true });
+        return finish(req, res, server, { requestId, startedAt, host, complete: true, bytes: common.bytes });
       }
     } catch (err) {
       return finish(req, fail(err, requestId), server, { requestId, startedAt, host, complete: false });

@@ -29,7 +29,7 @@ export async function initInstance(
     );
   }
   if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
-  seedApps(store);
+  await seedApps(store);
   if (existing) return { created: false, username: existing.username ?? "" };
   const username = opts.username ?? "admin";
   const generatedPassword = opts.password === undefined ? generatePassword() : undefined;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { sha256Hex } from "../../src/core/crypto.ts";
 import { FaztError } from "../../src/core/errors.ts";
 import { openDatabase, type Store } from "../../src/db/index.ts";
-import { putBlob } from "../../src/deploy/blobs.ts";
+import { insertBlob } from "../../src/deploy/blobs.ts";
 import { createVersion, listVersions, rollback, type VersionFile } from "../../src/deploy/versions.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 
@@ -20,7 +20,7 @@ afterAll(() => {
 function file(path: string, text: string): VersionFile {
   const bytes = new TextEncoder().encode(text);
   const sha256 = sha256Hex(bytes);
-  putBlob(store, sha256, bytes, "text/html");
+  insertBlob(store, { sha256, data: bytes, br: null, gzip: null });
   return { path, sha256, size: bytes.byteLength };
 }
 

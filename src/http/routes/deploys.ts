@@ -62,7 +62,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     if (!SHA256.test(sha))
       throw new FaztError("VALIDATION_FAILED", "the blob's name must be its sha256 (64 hex)");
     const bytes = await readBytes(c, ctx.config.maxFileBytes);
-    const { stored } = uploadBlob(ctx.store, c.req.param("id"), sha, bytes);
+    const { stored } = await uploadBlob(ctx.store, c.req.param("id"), sha, bytes);
     return ok({ sha256: sha, stored });
   });
 
@@ -105,7 +105,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     }
     const files = readZip(new Uint8Array(await file.arrayBuffer()), ctx.config);
     const spa = f.spa === "true" || f.spa === "1" || f.spa === "on";
-    return result(deployFiles(ctx.store, ctx.config, { name: f.name, spa, message: f.message, files }));
+    return result(await deployFiles(ctx.store, ctx.config, { name: f.name, spa, message: f.message, files }));
   });
 
   return app;

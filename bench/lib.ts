@@ -3,7 +3,7 @@
  * compile, start, probe and stop servers. Every bench compares Fazt with a
  * baseline measured in the same run, interleaved, never with a stored number.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupTemp as cleanupTemps, freePort, tempDir } from "../tests/helpers/temp.ts";
 
@@ -11,16 +11,38 @@ export const ROOT = join(import.meta.dir, "..");
 /** Build artefacts of the benches (gitignored). */
 export const OUT = join(import.meta.dir, ".out");
 
-/** One measured quantity: every sample of Fazt and of the baseline, and the goal for the ratio of medians. */
+/**
+ * One measured quantity: every sample of Fazt and of the baseline, and the
+ * goals. With no goal the row is informational; with several, all must hold.
+ */
 export interface Result {
   metric: string;
   unit: string;
   fazt: number[];
+  /** Empty when the quantity has no baseline (then only `maxValue` can be a goal). */
   baseline: number[];
-  /** What the baseline is, e.g. "hello". */
+  /** What the baseline is, e.g. "hello"; "" when there is none. */
   baselineName: string;
-  /** Largest acceptable median(fazt) / median(baseline); none = informational. */
+  /** Largest acceptable median(fazt) / median(baseline), for costs (time, memory). */
   maxRatio?: number;
+  /** Smallest acceptable median(fazt) / median(baseline), for gains (throughput). */
+  minRatio?: number;
+  /** Largest acceptable median(fazt) itself, in `unit` (an absolute budget). */
+  maxValue?: number;
+}
+
+/** Whether a result meets its goals; undefined when it has none. */
+export function verdict(r: Result): boolean | undefined {
+  const checks: boolean[] = [];
+  const f = median(r.fazt);
+  if (r.maxValue !== undefined) checks.push(f <= r.maxValue);
+  if (r.maxRatio !== undefined || r.minRatio !== undefined) {
+    if (r.baseline.length === 0) throw new Error(`${r.metric}: a ratio goal needs a baseline`);
+    const ratio = f / median(r.baseline);
+    if (r.maxRatio !== undefined) checks.push(ratio <= r.maxRatio);
+    if (r.minRatio !== undefined) checks.push(ratio >= r.minRatio);
+  }
+  return checks.length === 0 ? undefined : checks.every(Boolean);
 }
 
 /** What `bench/<name>/index.ts` exports. */
@@ -29,6 +51,7 @@ export interface Bench {
 }
 
 export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -48,25 +71,65 @@ function run(cmd: string[]): void {
 }
 
 /**
- * dist/fazt-linux-x64, built with build.ts only if it is missing. A binary
- * older than src/ is used as it is, with a note (rebuild: `bun run build --targets linux-x64`).
+ * dist/fazt-linux-x64, built with build.ts if it is missing. A binary older
+ * than src/ is used as it is, with a note (rebuild: `bun run build --targets
+ * linux-x64`), unless `rebuildIfStale`: then it is rebuilt first.
  */
-export function faztBinary(): string {
+export function faztBinary(opts: { rebuildIfStale?: boolean } = {}): string {
   const bin = join(ROOT, "dist", "fazt-linux-x64");
-  if (!existsSync(bin)) {
-    note("dist/fazt-linux-x64 is missing: building it (bun build.ts --targets linux-x64)");
+  const build = (why: string) => {
+    note(`${why}: building it (bun build.ts --targets linux-x64)`);
     run([process.execPath, join(ROOT, "build.ts"), "--targets", "linux-x64"]);
+  };
+  if (!existsSync(bin)) build("dist/fazt-linux-x64 is missing");
+  const newer = () => {
+    const built = statSync(bin).mtimeMs;
+    return [...new Bun.Glob("src/**/*.ts").scanSync(ROOT)].filter(
+      (f) => statSync(join(ROOT, f)).mtimeMs > built,
+    );
+  };
+  let stale = newer();
+  if (stale.length > 0 && opts.rebuildIfStale) {
+    build(`dist/fazt-linux-x64 is older than ${stale.length} file(s) in src/ (e.g. ${stale[0]})`);
+    stale = newer();
   }
-  const built = statSync(bin).mtimeMs;
-  const newer = [...new Bun.Glob("src/**/*.ts").scanSync(ROOT)].filter(
-    (f) => statSync(join(ROOT, f)).mtimeMs > built,
-  );
-  if (newer.length > 0) {
+  if (stale.length > 0) {
     note(
-      `note: dist/fazt-linux-x64 is older than ${newer.length} file(s) in src/ (e.g. ${newer[0]}); it may not match the sources`,
+      `note: dist/fazt-linux-x64 is older than ${stale.length} file(s) in src/ (e.g. ${stale[0]}); it may not match the sources`,
     );
   }
   return bin;
+}
+
+/**
+ * Makes sure each command is on PATH, installing a Debian package for the
+ * missing ones (`apt-get install -y --no-install-recommends`, the first of
+ * the listed alternatives that installs). Returns each command's path.
+ */
+export function ensureCommands<K extends string>(wanted: Record<K, string[]>): Record<K, string> {
+  const found = {} as Record<K, string>;
+  let updated = false;
+  for (const [cmd, packages] of Object.entries(wanted) as Array<[K, string[]]>) {
+    let path = Bun.which(cmd, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` });
+    for (const pkg of path ? [] : packages) {
+      note(`${cmd} is missing: apt-get install -y --no-install-recommends ${pkg}`);
+      if (!updated) {
+        Bun.spawnSync(["apt-get", "update"], { stdout: "ignore", stderr: "ignore" });
+        updated = true;
+      }
+      const p = Bun.spawnSync(["apt-get", "install", "-y", "--no-install-recommends", pkg], {
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      path = Bun.which(cmd, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` });
+      if (path) break;
+      note(`  ${pkg} did not install (${p.exitCode}): ${p.stderr.toString().trim().split("\n").at(-1)}`);
+    }
+    if (!path) throw new Error(`${cmd} is needed and could not be installed (tried ${packages.join(", ")})`);
+    found[cmd] = path;
+  }
+  return found;
 }
 
 /** Compiles `entry` the way build.ts compiles Fazt, into bench/.out/, unless it is up to date. */
@@ -116,31 +179,47 @@ export interface Server {
  */
 export async function startServer(
   cmd: string[],
-  opts: { port: number; env: Record<string, string>; cwd: string; pollMs?: number; timeoutMs?: number },
+  opts: {
+    port: number;
+    env: Record<string, string>;
+    cwd: string;
+    pollMs?: number;
+    timeoutMs?: number;
+    /**
+     * A file that receives stdout and stderr (appended), as a service's log
+     * would; without it the output is kept in memory, which suits servers that
+     * say little but not one that logs every request under load.
+     */
+    logFile?: string;
+  },
 ): Promise<Server> {
   const base = `http://127.0.0.1:${opts.port}`;
   const get = (path: string) => fetch(base + path, { keepalive: false, signal: AbortSignal.timeout(2000) });
+  const logFd = opts.logFile === undefined ? undefined : openSync(opts.logFile, "a");
   const started = performance.now();
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd,
     env: opts.env,
     stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+    stdout: logFd ?? "pipe",
+    stderr: logFd ?? "pipe",
   });
+  if (logFd !== undefined) closeSync(logFd);
   live.add(proc);
-  let output = "";
+  let collected = "";
   const drain = async (s: ReadableStream<Uint8Array>) => {
     const reader = s.getReader();
     const decoder = new TextDecoder();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      output += decoder.decode(value, { stream: true });
+      collected += decoder.decode(value, { stream: true });
     }
   };
-  void drain(proc.stdout);
-  void drain(proc.stderr);
+  if (proc.stdout instanceof ReadableStream) void drain(proc.stdout);
+  if (proc.stderr instanceof ReadableStream) void drain(proc.stderr);
+  const output = () =>
+    opts.logFile === undefined ? collected : readFileSync(opts.logFile, "utf8").slice(-8000);
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
     const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
@@ -166,7 +245,7 @@ export async function startServer(
     if (died || performance.now() > deadline) {
       await stop();
       const how = died ? `exited (${proc.exitCode ?? proc.signalCode})` : "timed out";
-      throw new Error(`${cmd.join(" ")} did not answer /health: ${how}\n${output}`);
+      throw new Error(`${cmd.join(" ")} did not answer /health: ${how}\n${output()}`);
     }
     await Bun.sleep(opts.pollMs ?? 5);
   }

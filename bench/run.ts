@@ -6,11 +6,11 @@
  *   bun bench/run.ts startup    only the ones named
  *
  * A bench is `bench/<name>/index.ts` exporting `run(): Promise<Result[]>` (see
- * lib.ts). The exit code is 1 when a ratio misses its goal, 2 on bad usage.
+ * lib.ts). The exit code is 1 when a result misses a goal, 2 on bad usage.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Bench, median, type Result, stopAll } from "./lib.ts";
+import { type Bench, median, type Result, stopAll, verdict } from "./lib.ts";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
@@ -39,19 +39,24 @@ for (const name of asked.length > 0 ? asked : known) {
   for (const r of results) {
     const f = median(r.fazt);
     const b = median(r.baseline);
-    const ratio = f / b;
     const fmt = (x: number, xs: number[]) =>
       `${x.toFixed(1)} ${r.unit} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`;
-    const verdict = r.maxRatio === undefined ? "" : ratio <= r.maxRatio ? "PASS" : "MISS";
-    if (verdict === "MISS") missed = true;
+    const goals = [
+      r.minRatio === undefined ? "" : `≥ ${r.minRatio.toFixed(2)}×`,
+      r.maxRatio === undefined ? "" : `≤ ${r.maxRatio.toFixed(2)}×`,
+      r.maxValue === undefined ? "" : `≤ ${r.maxValue} ${r.unit}`,
+    ].filter(Boolean);
+    const ok = verdict(r);
+    if (ok === false) missed = true;
+    const hasBaseline = r.baseline.length > 0;
     rows.push([
       name,
       r.metric,
       fmt(f, r.fazt),
-      `${r.baselineName} ${fmt(b, r.baseline)}`,
-      `${ratio.toFixed(2)}×`,
-      r.maxRatio === undefined ? "" : `≤ ${r.maxRatio.toFixed(2)}×`,
-      verdict,
+      hasBaseline ? `${r.baselineName} ${fmt(b, r.baseline)}` : "",
+      hasBaseline ? `${(f / b).toFixed(2)}×` : "",
+      goals.join(", "),
+      ok === undefined ? "" : ok ? "PASS" : "MISS",
     ]);
   }
 }

@@ -18,6 +18,12 @@ export interface ApiKeyInfo {
   scope: KeyScope;
   createdAt: number;
   lastUsedAt: number | null;
+  /**
+   * Whose authority the key carries (within its scope): keys minted by the
+   * owner — through the API, or with the database in hand (`server
+   * create-key`, the CLI's `local` peer) — act as the owner; others as an admin.
+   */
+  actsAs?: "owner" | "admin";
 }
 
 /**
@@ -59,9 +65,13 @@ export function verifyApiKey(store: Store, token: string): ApiKeyInfo | null {
         secret_hash: string;
         created_at: number;
         last_used_at: number | null;
+        creator_role: "owner" | "admin" | "user" | null;
       },
       [string]
-    >("SELECT id, name, scope, secret_hash, created_at, last_used_at FROM api_keys WHERE id = ?")
+    >(
+      `SELECT k.id, k.name, k.scope, k.secret_hash, k.created_at, k.last_used_at, u.role AS creator_role
+       FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.id = ?`,
+    )
     .get(m[1]!);
   const presented = sha256Hex(m[2]!);
   // Compare against a dummy when the id is unknown, so timing does not tell.
@@ -71,7 +81,14 @@ export function verifyApiKey(store: Store, token: string): ApiKeyInfo | null {
   if (!row.last_used_at || now - row.last_used_at > 60_000) {
     store.sqlite.query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
   }
-  return { id: row.id, name: row.name, scope: row.scope, createdAt: row.created_at, lastUsedAt: now };
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    createdAt: row.created_at,
+    lastUsedAt: now,
+    actsAs: row.creator_role === "owner" ? "owner" : "admin",
+  };
 }
 
 export function listApiKeys(store: Store): ApiKeyInfo[] {

@@ -1,4 +1,4 @@
-/** Accounts and credentials: the owner, passwords, API keys (sessions and OAuth come with the accounts issue). */
+/** Accounts and credentials: users, passwords, sessions, API keys, sign-in limits. */
 export {
   type ApiKeyInfo,
   createApiKey,
@@ -8,6 +8,8 @@ export {
   listApiKeys,
   verifyApiKey,
 } from "./api-keys.ts";
+export { clearSessionCookie, readCookie, sessionCookie, withoutSessionCookie } from "./cookies.ts";
+export { passwordLogin } from "./login.ts";
 export {
   createOwner,
   findOwner,
@@ -17,3 +19,6 @@ export {
   usernameSchema,
 } from "./owner.ts";
 export { generatePassword, hashPassword, verifyPassword } from "./passwords.ts";
+export { safeRedirect } from "./redirects.ts";
+export { createSession, endSession, SESSION_COOKIE, sessionUser, sweepSessions } from "./sessions.ts";
+export { deleteUser, getUser, listUsers, type Role, setRole, type UserInfo } from "./users.ts";

@@ -3,26 +3,35 @@ import { VERSION } from "../core/build-info.ts";
 import { FaztError } from "../core/errors.ts";
 import type { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
+import type { RequestEnv } from "./env.ts";
 import { errorResponse, json } from "./envelope.ts";
 import { aliasRoutes } from "./routes/aliases.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deployRoutes } from "./routes/deploys.ts";
+import { inviteApiRoutes } from "./routes/invites-api.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { providerRoutes } from "./routes/providers.ts";
+import { sessionRoutes } from "./routes/session.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { userRoutes } from "./routes/users.ts";
 
-export type AdminEnv = { Bindings: { requestId: string } };
+export type AdminEnv = RequestEnv;
 
 /** The admin host: `/health`, the admin API under `/api`, and the admin UI. */
 export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
 
-  // Public and minimal, for load balancers and `fazt server status`.
+  // Also answered by the handler before this app is loaded; kept here for HEAD and completeness.
   app.get("/health", () => json({ status: "ok", version: VERSION }));
 
+  app.route("/api", sessionRoutes(ctx));
   app.route("/api/system", systemRoutes(ctx));
   app.route("/api/apps", appRoutes(ctx));
   app.route("/api/aliases", aliasRoutes(ctx));
   app.route("/api/keys", keyRoutes(ctx));
+  app.route("/api/auth/providers", providerRoutes(ctx));
+  app.route("/api/users", userRoutes(ctx));
+  app.route("/api/invites", inviteApiRoutes(ctx));
   app.route("/api", deployRoutes(ctx));
   app.all("/api", () => {
     throw new FaztError("NOT_FOUND", "no such API route");

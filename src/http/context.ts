@@ -1,3 +1,5 @@
+import { readCookie } from "../auth/cookies.ts";
+import { SESSION_COOKIE, sessionUser } from "../auth/sessions.ts";
 import type { Logger } from "../core/log.ts";
 import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
@@ -22,7 +24,11 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
     store,
     log,
     config,
-    hosting: createHosting(store, config),
+    // The private gate (SPEC §6) admits any signed-in user.
+    hosting: createHosting(store, config, (req) => {
+      const token = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
+      return token ? sessionUser(store, token) : null;
+    }),
     startedAt: Date.now(),
     reloadConfig() {
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };

@@ -1,25 +1,41 @@
 import type { Server } from "bun";
+import type { Hono } from "hono";
+import { VERSION } from "../core/build-info.ts";
 import { FaztError } from "../core/errors.ts";
-import { createAdminApp } from "./admin-app.ts";
 import type { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
-import { errorResponse } from "./envelope.ts";
+import type { RequestEnv } from "./env.ts";
+import { errorResponse, json } from "./envelope.ts";
 import { routeHostCached } from "./host-routing.ts";
 import { logRequest } from "./middleware/access-log.ts";
 import { requestIdOf } from "./middleware/request-id.ts";
 import { applySecurityHeaders } from "./middleware/security-headers.ts";
 
+/** The path of an absolute request URL (`/x` of `http://h/x?q`), without a URL object. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const q = url.indexOf("?", start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
+const isAuthPath = (path: string) => path === "/auth" || path.startsWith("/auth/");
+
 export type Handler = (req: Request, server: Server<undefined>) => Response | Promise<Response>;
 
 /**
  * The one entry point for every request: pick the target by Host (SPEC §3),
- * answer, then add the headers and the log line every response gets. The
- * admin API goes through Hono; app hosts take a direct, synchronous path that
- * builds each response with all its headers at once, since static serving is
- * the hot path.
+ * answer, then add the headers and the log line every response gets.
+ * - App hosts take a direct, synchronous path that builds each response with
+ *   all its headers at once: static serving is the hot path.
+ * - `/health` is answered here, and the Hono apps (admin API, `/auth/*` on
+ *   every host) are loaded on their first request: start-up stays lean.
  */
 export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): Handler {
-  const admin = createAdminApp(ctx, ui);
+  let admin: Promise<Hono<RequestEnv>> | undefined;
+  let auth: Promise<Hono<RequestEnv>> | undefined;
+  const adminApp = () => (admin ??= import("./admin-app.ts").then((m) => m.createAdminApp(ctx, ui)));
+  const authApp = () => (auth ??= import("./routes/auth.ts").then((m) => m.authApp(ctx)));
 
   const finish = (
     req: Request,
@@ -60,21 +76,27 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     const startedAt = performance.now();
     const requestId = requestIdOf(req);
     const host = req.headers.get("host");
-    let target: ReturnType<typeof routeHostCached>;
+    const done = (res: Response) => finish(req, res, server, { requestId, startedAt, host, complete: false });
+    const viaApp = (app: () => Promise<Hono<RequestEnv>>) =>
+      app()
+        .then((a) => a.fetch(req, { requestId, server }))
+        .then(done, (err: unknown) => done(fail(err, requestId)));
     try {
-      target = routeHostCached(host, ctx.config.domain);
+      const target = routeHostCached(host, ctx.config.domain);
+      const path = pathOf(req.url);
+      if (isAuthPath(path)) return viaApp(authApp);
       if (target.kind !== "admin") {
         const common = { requestId, https: ctx.config.https, bytes: null };
         const res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null, common);
         return finish(req, res, server, { requestId, startedAt, host, complete: true, bytes: common.bytes });
       }
+      // Public and minimal, for load balancers and `fazt server status`.
+      if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
+        return done(json({ status: "ok", version: VERSION }));
+      }
+      return viaApp(adminApp);
     } catch (err) {
-      return finish(req, fail(err, requestId), server, { requestId, startedAt, host, complete: false });
+      return done(fail(err, requestId));
     }
-    return Promise.resolve(admin.fetch(req, { requestId })).then(
-      (res) => finish(req, res, server, { requestId, startedAt, host, complete: false }),
-      (err: unknown) =>
-        finish(req, fail(err, requestId), server, { requestId, startedAt, host, complete: false }),
-    );
   };
 }

@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import { FaztError } from "../core/errors.ts";
+import { startHousekeeping } from "../ops/housekeeping.ts";
 import { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
@@ -59,6 +60,8 @@ export async function startServer(
     }
     throw e;
   }
+  // After listening, so the sweep never delays the first request.
+  const stopHousekeeping = startHousekeeping(ctx.store, ctx.log);
   const port = server.port ?? opts.port;
   let stopping: Promise<void> | undefined;
   return {
@@ -72,6 +75,7 @@ export async function startServer(
         await graceful;
         clearTimeout(timer);
         ctx.hosting.close();
+        stopHousekeeping();
       })();
       return stopping;
     },

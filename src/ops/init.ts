@@ -3,7 +3,6 @@ import { generatePassword } from "../auth/passwords.ts";
 import { FaztError } from "../core/errors.ts";
 import { type ConfigPatch, writeConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
-import { seedApps } from "../hosting/seed.ts";
 
 export interface InitResult {
   created: boolean;
@@ -29,7 +28,13 @@ export async function initInstance(
     );
   }
   if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
-  await seedApps(store);
+  // The deploy machinery (zlib, schemas) is loaded only when there is something to seed.
+  if (
+    !store.sqlite.query("SELECT 1 FROM apps WHERE name = '404'").get() ||
+    !store.sqlite.query("SELECT 1 FROM apps WHERE name = 'root'").get()
+  ) {
+    await (await import("../hosting/seed.ts")).seedApps(store);
+  }
   if (existing) return { created: false, username: existing.username ?? "" };
   const username = opts.username ?? "admin";
   const generatedPassword = opts.password === undefined ? generatePassword() : undefined;

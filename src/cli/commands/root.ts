@@ -15,8 +15,10 @@ export const root = defineCommand({
   subCommands: {
     app: () => import("./app/index.ts").then((m) => m.default),
     alias: () => import("./alias/index.ts").then((m) => m.default),
+    auth: () => import("./auth/index.ts").then((m) => m.default),
     peer: () => import("./peer/index.ts").then((m) => m.default),
     server: () => import("./server/index.ts").then((m) => m.default),
+    user: () => import("./user/index.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },
 });

@@ -1,4 +1,5 @@
 import { createApiKey, deleteApiKey } from "../../auth/api-keys.ts";
+import { findOwner } from "../../auth/owner.ts";
 import { readConfig, type Store } from "../../db/index.ts";
 import { getPeer, LOCAL_PEER, type Peer, saveLocalPeer } from "./store.ts";
 
@@ -19,7 +20,7 @@ export function ensureLocalPeer(store: Store): Peer {
   const url = localUrl(store);
   const existing = getPeer(store, LOCAL_PEER);
   if (existing) return existing.url === url ? existing : saveLocalPeer(store, url, existing.token);
-  const { token } = createApiKey(store, { name: KEY_NAME, scope: "admin" });
+  const { token } = createApiKey(store, { name: KEY_NAME, scope: "admin" }, findOwner(store)?.id ?? null);
   return saveLocalPeer(store, url, token);
 }
 
@@ -37,7 +38,7 @@ export function remintLocalKey(store: Store, old: Peer): Peer {
       // already gone: that is why we are here
     }
   }
-  const { token } = createApiKey(store, { name: KEY_NAME, scope: "admin" });
+  const { token } = createApiKey(store, { name: KEY_NAME, scope: "admin" }, findOwner(store)?.id ?? null);
   return saveLocalPeer(store, localUrl(store), token);
 }
 

@@ -1,42 +1,86 @@
 import type { MiddlewareHandler } from "hono";
 import { type ApiKeyInfo, type KeyScope, verifyApiKey } from "../../auth/api-keys.ts";
+import { readCookie } from "../../auth/cookies.ts";
+import { assertNotLocked, recordFailure } from "../../auth/rate-limit.ts";
+import { SESSION_COOKIE, sessionUser } from "../../auth/sessions.ts";
+import type { UserInfo } from "../../auth/users.ts";
 import { FaztError } from "../../core/errors.ts";
+import { clientIp } from "../client-ip.ts";
 import type { ServerContext } from "../context.ts";
+import type { RequestEnv } from "../env.ts";
 
-export interface Principal {
-  kind: "key";
-  key: ApiKeyInfo;
-}
+export type Principal = { kind: "key"; key: ApiKeyInfo } | { kind: "session"; user: UserInfo };
 
-export type AuthEnv = { Variables: { principal: Principal } };
+export type AuthEnv = RequestEnv & { Variables: { principal: Principal } };
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Requires an API key (sessions join with the accounts issue). An `admin` key
- * may do everything; a `deploy` key only what asks for `deploy`.
+ * A cookie-authenticated write must come from the admin origin itself: the
+ * browser's `Origin` must name the host the request was sent to. (SameSite=Lax
+ * already keeps the cookie off cross-site POSTs; this also covers sibling
+ * subdomains, which are "same-site".)
+ */
+function assertSameOrigin(req: Request): void {
+  const origin = req.headers.get("origin");
+  const host = req.headers.get("host")?.toLowerCase();
+  let originHost: string | undefined;
+  try {
+    originHost = origin ? new URL(origin).host.toLowerCase() : undefined;
+  } catch {
+    originHost = undefined;
+  }
+  if (!originHost || originHost !== host) {
+    throw new FaztError(
+      "FORBIDDEN",
+      "cross-origin request refused: writes with a session must come from the admin UI",
+    );
+  }
+}
+
+/**
+ * Admin API authentication (SPEC §7, §9): an API key (`admin` may do
+ * everything, `deploy` only what asks for `deploy`) or the session of the
+ * owner or an admin. A `user` session is 403 everywhere here.
  */
 export function requireAuth(ctx: ServerContext, scope: KeyScope): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
-    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-    if (!token) {
-      throw new FaztError(
-        "UNAUTHORIZED",
-        "authentication required: send an API key as `Authorization: Bearer …`",
-        {
-          headers: { "www-authenticate": 'Bearer realm="fazt"' },
-        },
-      );
+    if (header !== undefined) {
+      // Failed key checks count like failed sign-ins (SPEC §5, §7): guessing is limited per IP.
+      const ipKey = `ip:${clientIp(c.req.raw, c.env?.server, ctx.config.trustedProxies)}`;
+      assertNotLocked(ctx.store, [ipKey]);
+      const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+      const key = token ? verifyApiKey(ctx.store, token) : null;
+      if (!key) {
+        recordFailure(ctx.store, [ipKey]);
+        throw new FaztError("UNAUTHORIZED", "invalid API key", {
+          headers: { "www-authenticate": 'Bearer realm="fazt", error="invalid_token"' },
+        });
+      }
+      if (scope === "admin" && key.scope !== "admin") {
+        throw new FaztError("FORBIDDEN", `this key's scope is "${key.scope}"; this needs an admin key`);
+      }
+      c.set("principal", { kind: "key", key });
+      return next();
     }
-    const key = verifyApiKey(ctx.store, token);
-    if (!key) {
-      throw new FaztError("UNAUTHORIZED", "invalid API key", {
-        headers: { "www-authenticate": 'Bearer realm="fazt", error="invalid_token"' },
+    const token = readCookie(c.req.header("cookie") ?? null, SESSION_COOKIE);
+    const user = token ? sessionUser(ctx.store, token) : null;
+    if (!user) {
+      throw new FaztError("UNAUTHORIZED", "sign in, or send an API key as `Authorization: Bearer …`", {
+        headers: { "www-authenticate": 'Bearer realm="fazt"' },
       });
     }
-    if (scope === "admin" && key.scope !== "admin") {
-      throw new FaztError("FORBIDDEN", `this key's scope is "${key.scope}"; this needs an admin key`);
-    }
-    c.set("principal", { kind: "key", key });
-    await next();
+    if (user.role === "user") throw new FaztError("FORBIDDEN", "this needs the owner or an admin");
+    if (!SAFE_METHODS.has(c.req.method)) assertSameOrigin(c.req.raw);
+    c.set("principal", { kind: "session", user });
+    return next();
   };
+}
+
+/** The acting user's role for rules such as "only the owner makes admins"; keys act as admins. */
+export function actorOf(p: Principal): { role: UserInfo["role"]; id: string | null } {
+  return p.kind === "session"
+    ? { role: p.user.role, id: p.user.id }
+    : { role: p.key.actsAs ?? "admin", id: null };
 }

@@ -30,8 +30,12 @@ const zipFieldsSchema = v.strictObject({
  */
 export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  // Per route, not `use("*")`: this app is mounted on /api itself.
+  // On its own paths, not `use("*")`: this app is mounted on /api itself. Every
+  // method is behind it (a `user` session gets 403, not 404, on GET /api/deploys).
   const auth = requireAuth(ctx, "deploy");
+  app.use("/deploys", auth);
+  app.use("/deploys/*", auth);
+  app.use("/deploy", auth);
 
   const result = (o: DeployOutcome) => {
     ctx.hosting.invalidate();
@@ -50,14 +54,14 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     );
   };
 
-  app.post("/deploys", auth, async (c) => {
+  app.post("/deploys", async (c) => {
     // A manifest of 10,000 paths is far over the ordinary JSON limit; allow for it.
     const limit = Math.max(ctx.config.maxBodyBytes, ctx.config.maxFiles * 1200);
     const manifest = await readJson(c, v.unknown(), limit);
     return ok(startDeploy(ctx.store, ctx.config, manifest), { status: 201 });
   });
 
-  app.put("/deploys/:id/blobs/:sha", auth, async (c) => {
+  app.put("/deploys/:id/blobs/:sha", async (c) => {
     const sha = c.req.param("sha").toLowerCase();
     if (!SHA256.test(sha))
       throw new FaztError("VALIDATION_FAILED", "the blob's name must be its sha256 (64 hex)");
@@ -66,11 +70,9 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     return ok({ sha256: sha, stored });
   });
 
-  app.post("/deploys/:id/finish", auth, (c) =>
-    result(finishDeploy(ctx.store, ctx.config, c.req.param("id"))),
-  );
+  app.post("/deploys/:id/finish", (c) => result(finishDeploy(ctx.store, ctx.config, c.req.param("id"))));
 
-  app.post("/deploy", auth, async (c) => {
+  app.post("/deploy", async (c) => {
     const type = c.req.header("content-type") ?? "";
     if (!/^multipart\/form-data/i.test(type)) {
       throw new FaztError(

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { createApiKey } from "../../../auth/api-keys.ts";
+import { findOwner } from "../../../auth/owner.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 
@@ -13,7 +14,11 @@ export default defineCommand({
     const s = session();
     s.localOnly("server create-key");
     const store = await s.openStore({ create: false });
-    const { key, token } = createApiKey(store, { name: args.name, scope: args.scope ?? "admin" });
+    const { key, token } = createApiKey(
+      store,
+      { name: args.name, scope: args.scope ?? "admin" },
+      findOwner(store)?.id ?? null,
+    );
     emit(s.globals.format, { ...key, token }, () =>
       [
         `${color.bold("API key created")} (${key.scope}): ${key.name}`,

@@ -1,0 +1,42 @@
+import { SESSION_COOKIE, SESSION_MS } from "./sessions.ts";
+
+/** One cookie's value from a `Cookie` header, or null. */
+export function readCookie(header: string | null, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+/** The `Cookie` header without the session cookie: what app code is allowed to see. */
+export function withoutSessionCookie(header: string | null): string | null {
+  if (!header) return null;
+  const kept = header
+    .split(";")
+    .filter((part) => part.split("=")[0]?.trim() !== SESSION_COOKIE)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return kept.length ? kept.join("; ") : null;
+}
+
+/**
+ * `Domain=.D` so one sign-in covers every app; host-only on localhost and IP
+ * addresses, where browsers refuse a Domain attribute.
+ */
+function domainAttr(domain: string): string {
+  if (domain === "localhost" || /^[\d.]+$/.test(domain) || domain.includes(":")) return "";
+  return `; Domain=.${domain}`;
+}
+
+export function sessionCookie(token: string, opts: { domain: string; https: boolean }): string {
+  const secure = opts.https ? "; Secure" : "";
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MS / 1000}${domainAttr(opts.domain)}${secure}`;
+}
+
+export function clearSessionCookie(opts: { domain: string; https: boolean }): string {
+  const secure = opts.https ? "; Secure" : "";
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${domainAttr(opts.domain)}${secure}`;
+}

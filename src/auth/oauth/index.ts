@@ -1,0 +1,15 @@
+/** Sign-in with OAuth / OpenID Connect providers (SPEC §7). */
+export { finishSignIn, STATE_TTL_MS, startSignIn } from "./flow.ts";
+export { linkAccount } from "./link.ts";
+export {
+  allowedProviderUrl,
+  callbackUrl,
+  listProviders,
+  PROVIDERS,
+  type ProviderConfig,
+  type ProviderPatch,
+  type ProviderView,
+  providerPatchSchema,
+  setProvider,
+} from "./providers.ts";
+export { PROVIDER_NAMES, type Profile, type ProviderName } from "./types.ts";

@@ -1,0 +1,77 @@
+import { FaztError } from "../../core/errors.ts";
+import { newId } from "../../core/ids.ts";
+import type { Store } from "../../db/open.ts";
+import { getUser, type UserInfo } from "../users.ts";
+import type { Profile, ProviderName } from "./types.ts";
+
+/**
+ * Which user a provider account signs in as (SPEC §7: one user base for the
+ * whole instance; apps decide who may do what):
+ *
+ * 1. The user already linked to this (provider, subject).
+ * 2. Else the user whose email equals the account's VERIFIED email — linked
+ *    now, unless that user already has another account of the same provider:
+ *    then 409, never a silent relink (it would let a second GitHub account
+ *    take over a user whose GitHub account is a different one).
+ * 3. Else a new user with role `user`. Sign-in through an enabled provider is
+ *    open to anyone who has an account there: enabling a provider is the
+ *    owner's choice to let people in; what they may do is up to each app.
+ *    The new user's email is set only from a verified address, so an
+ *    unverified one can neither match nor claim an address for later.
+ *
+ * Runs in one IMMEDIATE transaction: two simultaneous first sign-ins of one
+ * account cannot create two users.
+ */
+export function linkAccount(store: Store, provider: ProviderName, profile: Profile): UserInfo {
+  const db = store.sqlite;
+  const userId = db
+    .transaction((): string => {
+      const now = Date.now();
+      const known = db
+        .query<{ id: string; user_id: string }, [string, string]>(
+          "SELECT id, user_id FROM identities WHERE provider = ? AND provider_user_id = ?",
+        )
+        .get(provider, profile.subject);
+      if (known) {
+        db.query("UPDATE identities SET email = ?, email_verified = ? WHERE id = ?").run(
+          profile.email,
+          profile.emailVerified ? 1 : 0,
+          known.id,
+        );
+        return known.user_id;
+      }
+
+      const verifiedEmail = profile.emailVerified ? profile.email : null;
+      const match = verifiedEmail
+        ? db.query<{ id: string }, [string]>("SELECT id FROM users WHERE lower(email) = ?").get(verifiedEmail)
+        : null;
+      let id: string;
+      if (match) {
+        const other = db
+          .query<{ n: number }, [string, string]>(
+            "SELECT count(*) AS n FROM identities WHERE user_id = ? AND provider = ?",
+          )
+          .get(match.id, provider);
+        if ((other?.n ?? 0) > 0) {
+          throw new FaztError(
+            "CONFLICT",
+            `the user with this email is already linked to another ${provider} account; sign in with that one`,
+          );
+        }
+        id = match.id;
+      } else {
+        id = newId("usr");
+        db.query(
+          "INSERT INTO users (id, username, email, name, picture, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 'user', NULL, ?, ?)",
+        ).run(id, verifiedEmail, profile.name, profile.picture, now, now);
+      }
+      db.query(
+        "INSERT INTO identities (id, user_id, provider, provider_user_id, email, email_verified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(newId("idn"), id, provider, profile.subject, profile.email, profile.emailVerified ? 1 : 0, now);
+      return id;
+    })
+    .immediate();
+  const user = getUser(store, userId);
+  if (!user) throw new FaztError("INTERNAL", "the signed-in user vanished");
+  return user;
+}

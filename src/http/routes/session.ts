@@ -1,0 +1,29 @@
+import { Hono } from "hono/quick";
+import { readCookie } from "../../auth/cookies.ts";
+import { SESSION_COOKIE, sessionUser } from "../../auth/sessions.ts";
+import { FaztError } from "../../core/errors.ts";
+import type { ServerContext } from "../context.ts";
+import type { RequestEnv } from "../env.ts";
+import { ok } from "../envelope.ts";
+import { readLogin, signIn, signOut } from "./sign-in.ts";
+
+/** `POST /api/login`, `POST /api/logout`, `GET /api/me` on the admin host (SPEC §9). */
+export function sessionRoutes(ctx: ServerContext): Hono<RequestEnv> {
+  const app = new Hono<RequestEnv>();
+
+  app.post("/login", async (c) => {
+    const { user, cookie } = await signIn(c, ctx, await readLogin(c, ctx));
+    return ok({ user }, { headers: { "set-cookie": cookie } });
+  });
+
+  app.post("/logout", (c) => ok({ signedOut: true }, { headers: { "set-cookie": signOut(c, ctx) } }));
+
+  app.get("/me", (c) => {
+    const token = readCookie(c.req.header("cookie") ?? null, SESSION_COOKIE);
+    const user = token ? sessionUser(ctx.store, token) : null;
+    if (!user) throw new FaztError("UNAUTHORIZED", "not signed in");
+    return ok({ user });
+  });
+
+  return app;
+}

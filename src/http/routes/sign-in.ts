@@ -1,0 +1,67 @@
+import type { Context } from "hono";
+import * as v from "valibot";
+import { clearSessionCookie, readCookie, sessionCookie } from "../../auth/cookies.ts";
+import { passwordLogin } from "../../auth/login.ts";
+import { createSession, endSession, SESSION_COOKIE } from "../../auth/sessions.ts";
+import type { UserInfo } from "../../auth/users.ts";
+import { FaztError } from "../../core/errors.ts";
+import { parse } from "../../core/validate.ts";
+import { readJson } from "../body.ts";
+import { clientIp } from "../client-ip.ts";
+import type { ServerContext } from "../context.ts";
+import type { RequestEnv } from "../env.ts";
+
+export const loginSchema = v.pipe(
+  v.object({
+    username: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(320, "is too long"))),
+    email: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(320, "is too long"))),
+    password: v.pipe(
+      v.string("is required"),
+      v.minLength(1, "is required"),
+      v.maxLength(1024, "is too long"),
+    ),
+    redirect: v.optional(v.string()),
+  }),
+  v.check((b) => Boolean(b.username || b.email), "username or email is required"),
+);
+
+export type LoginInput = v.InferOutput<typeof loginSchema>;
+
+export const isForm = (c: Context) =>
+  /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header("content-type") ?? "");
+
+/** Reads a sign-in body, JSON or an HTML form, within the body limit. */
+export async function readLogin(c: Context<RequestEnv>, ctx: ServerContext): Promise<LoginInput> {
+  if (!isForm(c)) return readJson(c, loginSchema, ctx.config.maxBodyBytes);
+  if (Number(c.req.header("content-length") ?? "0") > ctx.config.maxBodyBytes) {
+    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${ctx.config.maxBodyBytes} bytes`);
+  }
+  const form = await c.req.parseBody();
+  const fields: Record<string, string> = {};
+  for (const [k, val] of Object.entries(form)) if (typeof val === "string") fields[k] = val;
+  return parse(loginSchema, fields, "form");
+}
+
+/** Checks the password (with the sign-in limits) and starts a session; returns the cookie to set. */
+export async function signIn(
+  c: Context<RequestEnv>,
+  ctx: ServerContext,
+  input: LoginInput,
+): Promise<{ user: UserInfo; cookie: string }> {
+  const ip = clientIp(c.req.raw, c.env.server, ctx.config.trustedProxies);
+  const user = await passwordLogin(ctx.store, {
+    login: (input.username || input.email)!,
+    password: input.password,
+    ip,
+  });
+  const { token } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
+  ctx.log.info("signed in", { user: user.id, ip, requestId: c.env.requestId });
+  return { user, cookie: sessionCookie(token, ctx.config) };
+}
+
+/** Ends the request's session, if any; returns the cookie that clears it. */
+export function signOut(c: Context<RequestEnv>, ctx: ServerContext): string {
+  const token = readCookie(c.req.header("cookie") ?? null, SESSION_COOKIE);
+  if (token) endSession(ctx.store, token);
+  return clearSessionCookie(ctx.config);
+}

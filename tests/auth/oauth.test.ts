@@ -1,0 +1,499 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import * as oauth from "oauth4webapi";
+import { microsoft } from "../../src/auth/oauth/microsoft.ts";
+import { hashPassword } from "../../src/auth/passwords.ts";
+import { writeConfig } from "../../src/db/config.ts";
+import { fazt } from "../helpers/cli.ts";
+import { type FakeProvider, startFakeProvider } from "../helpers/oauth-provider.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+
+setDefaultTimeout(20_000);
+
+let srv: TestServer;
+let idp: FakeProvider;
+let apex: string;
+
+const ALL = ["google", "microsoft", "oidc", "github", "discord"] as const;
+type Name = (typeof ALL)[number];
+
+async function api(method: string, path: string, body?: unknown): Promise<Response> {
+  return srv.request(path, {
+    method,
+    headers: { authorization: `Bearer ${srv.adminToken}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+function endpointsFor(name: Name): Record<string, string> {
+  const i = idp.issuer;
+  if (name === "github")
+    return { authorizeUrl: `${i}/authorize`, tokenUrl: `${i}/token`, userinfoUrl: `${i}/user` };
+  if (name === "discord") {
+    return { authorizeUrl: `${i}/authorize`, tokenUrl: `${i}/token`, userinfoUrl: `${i}/users/@me` };
+  }
+  return { issuer: i };
+}
+
+async function configure(name: Name): Promise<void> {
+  const res = await api("PUT", `/api/auth/providers/${name}`, {
+    clientId: idp.clientId,
+    clientSecret: idp.clientSecret,
+    ...endpointsFor(name),
+    enabled: true,
+  });
+  expect(res.status).toBe(200);
+  idp.redirectUris.add(`${apex}/auth/callback/${name}`);
+}
+
+const cookieOf = (res: Response) =>
+  /fazt_session=[a-z2-7]+/.exec(res.headers.get("set-cookie") ?? "")?.[0] ?? null;
+
+/** GET /auth/login/P on `host` → the provider's /authorize → back at our callback URL (not yet followed). */
+async function toCallback(name: string, opts: { redirect?: string; host?: string } = {}): Promise<URL> {
+  const q = opts.redirect === undefined ? "" : `?redirect=${encodeURIComponent(opts.redirect)}`;
+  const start = await srv.request(`/auth/login/${name}${q}`, { host: opts.host ?? `localhost:${srv.port}` });
+  expect(start.status).toBe(302);
+  const authorize = new URL(start.headers.get("location")!);
+  expect(authorize.origin).toBe(idp.issuer);
+  expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  expect(authorize.searchParams.get("redirect_uri")).toBe(`${apex}/auth/callback/${name}`);
+  const consent = await fetch(authorize, { redirect: "manual" });
+  expect(consent.status).toBe(302);
+  const back = new URL(consent.headers.get("location")!);
+  expect(`${back.origin}${back.pathname}`).toBe(`${apex}/auth/callback/${name}`);
+  return back;
+}
+
+const follow = (back: URL) => srv.request(`${back.pathname}${back.search}`, { host: back.host });
+
+/** The full round trip; answers the callback's response. */
+async function signIn(name: string, opts: { redirect?: string; host?: string } = {}): Promise<Response> {
+  return follow(await toCallback(name, opts));
+}
+
+async function sessionUser(cookie: string): Promise<Record<string, unknown> | null> {
+  const res = await srv.request("/auth/session", { headers: { cookie } });
+  return ((await res.json()) as { data: { user: Record<string, unknown> | null } }).data.user;
+}
+
+async function expectSignedIn(res: Response): Promise<Record<string, unknown>> {
+  expect(res.status).toBe(302);
+  const cookie = cookieOf(res);
+  expect(cookie).not.toBeNull();
+  const user = await sessionUser(cookie!);
+  expect(user).not.toBeNull();
+  return user!;
+}
+
+let counter = 100;
+const freshUser = (over: Partial<FakeProvider["user"]> = {}) => {
+  counter++;
+  idp.user = {
+    sub: String(counter),
+    email: `u${counter}@example.com`,
+    email_verified: true,
+    name: `U ${counter}`,
+    ...over,
+  };
+  return idp.user;
+};
+
+beforeAll(async () => {
+  idp = await startFakeProvider();
+  srv = await startTestServer();
+  // The callback is built from the stored port; make it the one this test server listens on.
+  writeConfig(srv.store, { port: srv.port });
+  srv.ctx.reloadConfig();
+  apex = `http://localhost:${srv.port}`;
+  for (const name of ALL) await configure(name);
+});
+
+afterAll(async () => {
+  await srv?.stop();
+  await idp?.stop();
+});
+
+describe("OAuth round trip", () => {
+  for (const name of ALL) {
+    test(`${name}: login → provider → callback → session`, async () => {
+      const who = freshUser();
+      const res = await signIn(name, { redirect: "/after" });
+      expect(res.headers.get("location")).toBe(`${apex}/after`);
+      expect(res.headers.get("set-cookie")).toContain("HttpOnly");
+      const user = await expectSignedIn(res);
+      expect(user.email).toBe(who.email);
+      expect(user.role).toBe("user");
+      expect(user.name).toBe(who.name);
+      const identity = srv.store.sqlite
+        .query<{ provider_user_id: string }, [string, string]>(
+          "SELECT provider_user_id FROM identities WHERE user_id = ? AND provider = ?",
+        )
+        .get(user.id as string, name);
+      expect(identity?.provider_user_id).toBe(who.sub);
+    });
+  }
+
+  test("the sign-in page offers every enabled provider", async () => {
+    const html = await (await srv.request("/auth/login")).text();
+    for (const name of ALL) expect(html).toContain(`/auth/login/${name}?`);
+  });
+
+  test("OIDC: an ID token not signed by the issuer's key is refused", async () => {
+    freshUser();
+    idp.badSignature = true;
+    try {
+      const res = await signIn("oidc");
+      expect(res.status).toBe(400);
+      expect(cookieOf(res)).toBeNull();
+      const line = srv.logs.findLast((l) => l.msg === "oauth sign-in failed");
+      expect(String(line?.error)).toMatch(/signature/i);
+    } finally {
+      idp.badSignature = false;
+    }
+  });
+
+  test("an unknown or disabled provider is a 404", async () => {
+    expect((await srv.request("/auth/login/facebook")).status).toBe(404);
+    expect((await api("PUT", "/api/auth/providers/discord", { enabled: false })).status).toBe(200);
+    try {
+      expect((await srv.request("/auth/login/discord")).status).toBe(404);
+      expect(await (await srv.request("/auth/login")).text()).not.toContain("/auth/login/discord");
+    } finally {
+      await api("PUT", "/api/auth/providers/discord", { enabled: true });
+    }
+  });
+});
+
+describe("state, PKCE and redirects", () => {
+  test("a replayed callback (same state twice) fails the second time", async () => {
+    freshUser();
+    const back = await toCallback("google");
+    await expectSignedIn(await follow(back));
+    const again = await follow(back);
+    expect(again.status).toBe(400);
+    expect(cookieOf(again)).toBeNull();
+    expect(again.headers.get("content-type")).toContain("text/html");
+  });
+
+  test("the same callback sent twice at once signs in exactly once", async () => {
+    freshUser();
+    const back = await toCallback("oidc");
+    const answers = await Promise.all(Array.from({ length: 10 }, () => follow(back)));
+    expect(answers.filter((r) => r.status === 302).length).toBe(1);
+    expect(answers.filter((r) => r.status === 400).length).toBe(9);
+  });
+
+  test("a tampered state fails and the provider is never asked for a token", async () => {
+    freshUser();
+    const back = await toCallback("github");
+    const tokenCalls = idp.seen.filter((s) => s === "POST /token").length;
+    back.searchParams.set("state", `${back.searchParams.get("state")}x`);
+    const res = await follow(back);
+    expect(res.status).toBe(400);
+    expect(cookieOf(res)).toBeNull();
+    expect(idp.seen.filter((s) => s === "POST /token").length).toBe(tokenCalls);
+    back.searchParams.delete("state");
+    expect((await follow(back)).status).toBe(400);
+  });
+
+  test("a state started for one provider does not finish another", async () => {
+    freshUser();
+    const back = await toCallback("google");
+    const res = await srv.request(`/auth/callback/oidc${back.search}`, { host: back.host });
+    expect(res.status).toBe(400);
+    // …and it was consumed: it cannot be used for google any more either.
+    expect((await follow(back)).status).toBe(400);
+  });
+
+  test("an expired state fails", async () => {
+    freshUser();
+    const back = await toCallback("oidc");
+    srv.store.sqlite.query("UPDATE oauth_states SET expires_at = ?").run(Date.now() - 1);
+    expect((await follow(back)).status).toBe(400);
+  });
+
+  test("the database keeps only the state's hash", async () => {
+    freshUser();
+    const back = await toCallback("google");
+    const state = back.searchParams.get("state")!;
+    const dump = JSON.stringify(srv.store.sqlite.query("SELECT * FROM oauth_states").all());
+    expect(dump).not.toContain(state);
+    await follow(back);
+  });
+
+  test("a wrong PKCE verifier is refused by the provider and the sign-in fails", async () => {
+    freshUser();
+    const back = await toCallback("discord");
+    srv.store.sqlite.query("UPDATE oauth_states SET code_verifier = ?").run("x".repeat(43));
+    const res = await follow(back);
+    expect(res.status).toBe(400);
+    expect(idp.tokenErrors.at(-1)).toBe("PKCE verifier does not match");
+  });
+
+  test("an error callback (the user said no) is a 400 page", async () => {
+    idp.denyNext = true;
+    const back = await toCallback("google");
+    expect(back.searchParams.get("error")).toBe("access_denied");
+    const res = await follow(back);
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain("Google did not sign you in (access_denied)");
+    expect(cookieOf(res)).toBeNull();
+    // A provider's error without any state is refused the same way.
+    const bare = await srv.request("/auth/callback/google?error=%3Cscript%3E", { host: back.host });
+    expect(bare.status).toBe(400);
+    expect(await bare.text()).not.toContain("<script>");
+  });
+
+  test("an off-domain redirect ends at /", async () => {
+    freshUser();
+    for (const bad of ["https://evil.example/", "//evil.example/x", "http://localhost.evil.example/"]) {
+      const res = await signIn("oidc", { redirect: bad });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe(`${apex}/`);
+    }
+  });
+
+  test("a redirect to a subdomain is kept; a path stays on the host the sign-in started from", async () => {
+    freshUser();
+    const target = `http://blog.localhost:${srv.port}/x?y=1`;
+    const res = await signIn("google", { redirect: target });
+    expect(res.headers.get("location")).toBe(target);
+    const fromApp = await signIn("google", { redirect: "/inbox", host: `mail.localhost:${srv.port}` });
+    expect(fromApp.headers.get("location")).toBe(`http://mail.localhost:${srv.port}/inbox`);
+  });
+});
+
+describe("user matching", () => {
+  test("the same provider account twice is the same user", async () => {
+    freshUser();
+    const a = await expectSignedIn(await signIn("discord"));
+    const b = await expectSignedIn(await signIn("discord"));
+    expect(b.id).toBe(a.id);
+  });
+
+  test("a verified email links to an existing password user; an unverified one does not", async () => {
+    const now = Date.now();
+    srv.store.sqlite
+      .query(
+        "INSERT INTO users (id, username, email, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, 'user', ?, ?, ?)",
+      )
+      .run("usr_pat", "pat", "pat@example.com", "Pat", await hashPassword("pat-password-123"), now, now);
+
+    freshUser({ email: "PAT@example.com", email_verified: false });
+    const stranger = await expectSignedIn(await signIn("oidc"));
+    expect(stranger.id).not.toBe("usr_pat");
+    expect(stranger.email).toBeNull();
+
+    freshUser({ email: "pat@example.com", email_verified: true });
+    const linked = await expectSignedIn(await signIn("google"));
+    expect(linked.id).toBe("usr_pat");
+    expect(linked.username).toBe("pat");
+
+    // A second Google account with the same verified email: refused, never relinked.
+    freshUser({ email: "pat@example.com", email_verified: true });
+    const res = await signIn("google");
+    expect(res.status).toBe(409);
+    expect(cookieOf(res)).toBeNull();
+    const identities = srv.store.sqlite
+      .query<{ n: number }, []>("SELECT count(*) AS n FROM identities WHERE user_id = 'usr_pat'")
+      .get()!.n;
+    expect(identities).toBe(1);
+
+    // The same address from another provider still links (one identity per provider).
+    freshUser({ email: "pat@example.com", email_verified: true });
+    expect((await expectSignedIn(await signIn("discord"))).id).toBe("usr_pat");
+  });
+
+  test("Microsoft: the email counts as unverified without email_verified", async () => {
+    freshUser({ email: "ms@example.com", email_verified: false });
+    const u = await expectSignedIn(await signIn("microsoft"));
+    expect(u.email).toBeNull();
+  });
+
+  test("GitHub: a private email comes from /user/emails (primary, verified)", async () => {
+    const who = freshUser({ privateEmail: true });
+    const user = await expectSignedIn(await signIn("github"));
+    expect(user.email).toBe(who.email);
+    expect(idp.seen).toContain("GET /user/emails");
+  });
+
+  test("GitHub: an unverified primary email is not used as verified", async () => {
+    freshUser({ privateEmail: true, email_verified: false });
+    const user = await expectSignedIn(await signIn("github"));
+    // The only verified address in the list is the noreply one, which is not primary.
+    expect(user.email).toBeNull();
+  });
+});
+
+describe("Microsoft multi-tenant issuers", () => {
+  test("the {tenantid} template is accepted from discovery and filled from the token's tid", () => {
+    const common = "https://login.microsoftonline.com/common/v2.0";
+    const template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+    const tid = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    if (microsoft.kind !== "oidc") throw new Error("microsoft is OIDC");
+    expect(microsoft.discoveredIssuer?.(common, template)).toBe(template);
+    expect(
+      microsoft.discoveredIssuer?.(common, `https://login.microsoftonline.com/${tid}/v2.0`),
+    ).toBeDefined();
+    expect(microsoft.discoveredIssuer?.(common, "https://evil.example/{tenantid}/v2.0")).toBeUndefined();
+    expect(
+      microsoft.discoveredIssuer?.(`https://login.microsoftonline.com/${tid}/v2.0`, template),
+    ).toBeUndefined();
+    expect(microsoft.tokenIssuer?.(template, { tid })).toBe(`https://login.microsoftonline.com/${tid}/v2.0`);
+    expect(microsoft.tokenIssuer?.(template, { tid: "../x" })).toBe(template);
+    // The oauth4webapi hook the template relies on is still there (pinned version).
+    expect(typeof (oauth as unknown as Record<string, unknown>)._expectedIssuer).toBe("symbol");
+  });
+});
+
+describe("provider settings", () => {
+  test("GET /api/auth/providers never shows a secret", async () => {
+    const res = await api("GET", "/api/auth/providers");
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(idp.clientSecret);
+    const list = (JSON.parse(text) as { data: Array<Record<string, unknown>> }).data;
+    const google = list.find((p) => p.name === "google")!;
+    expect(google.clientSecretSet).toBe(true);
+    expect(google.clientSecret).toBeUndefined();
+    expect(google.callbackUrl).toBe(`${apex}/auth/callback/google`);
+    expect(list.map((p) => p.name).sort()).toEqual([...ALL].sort());
+  });
+
+  test("plain http:// is accepted on loopback only", async () => {
+    for (const url of ["http://idp.example.com", "http://10.0.0.1/token", "ftp://127.0.0.1/", "not a url"]) {
+      const res = await api("PUT", "/api/auth/providers/github", { tokenUrl: url });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("tokenUrl");
+    }
+    for (const url of [
+      "http://localhost:1/x",
+      "http://[::1]:1/x",
+      "https://ghe.example.com/login/oauth/access_token",
+    ]) {
+      const res = await api("PUT", "/api/auth/providers/oidc", { authorizeUrl: url });
+      expect(res.status).toBe(200);
+    }
+    await api("PUT", "/api/auth/providers/oidc", { authorizeUrl: null });
+  });
+
+  test("bad input is refused naming the field", async () => {
+    const cases: Array<[string, unknown]> = [
+      ["/api/auth/providers/google", { clientId: "x", extra: 1 }],
+      ["/api/auth/providers/google", { enabled: "yes" }],
+      ["/api/auth/providers/github", { issuer: idp.issuer }],
+      ["/api/auth/providers/oidc", { clientSecret: "" }],
+    ];
+    for (const [path, body] of cases) expect((await api("PUT", path, body)).status).toBe(400);
+    expect(
+      (await api("PUT", "/api/auth/providers/facebook", { clientId: "x", clientSecret: "y" })).status,
+    ).toBe(404);
+    const fresh = await startTestServer();
+    try {
+      const res = await fresh.request("/api/auth/providers/google", {
+        method: "PUT",
+        headers: { authorization: `Bearer ${fresh.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ enabled: true }),
+      });
+      expect(res.status).toBe(400);
+      const oidc = await fresh.request("/api/auth/providers/oidc", {
+        method: "PUT",
+        headers: { authorization: `Bearer ${fresh.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ clientId: "a", clientSecret: "b", enabled: true }),
+      });
+      expect(oidc.status).toBe(400);
+      // A provider that cannot be reached: a 502 page, nothing stored.
+      const down = await fresh.request("/api/auth/providers/oidc", {
+        method: "PUT",
+        headers: { authorization: `Bearer ${fresh.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          clientId: "a",
+          clientSecret: "b",
+          issuer: "http://127.0.0.1:1",
+          enabled: true,
+        }),
+      });
+      expect(down.status).toBe(200);
+      const start = await fresh.request("/auth/login/oidc");
+      expect(start.status).toBe(502);
+      expect(start.headers.get("content-type")).toContain("text/html");
+      expect(fresh.store.sqlite.query("SELECT * FROM oauth_states").all()).toEqual([]);
+      expect((await fresh.request("/api/auth/providers")).status).toBe(401);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  test("a user-role session cannot read or change providers", async () => {
+    freshUser();
+    const cookie = cookieOf(await signIn("google"))!;
+    const res = await srv.request("/api/auth/providers", { headers: { cookie } });
+    expect(res.status).toBe(403);
+  });
+
+  test("no secret in any log line", () => {
+    const logs = JSON.stringify(srv.logs);
+    expect(logs).not.toContain(idp.clientSecret);
+    expect(logs).not.toContain("code_verifier");
+  });
+});
+
+describe("CLI", () => {
+  test("auth provider / auth providers through the peer client never print the secret", async () => {
+    // The CLI targets its local instance: point a HOME's database at this server's file.
+    const { tempDir } = await import("../helpers/temp.ts");
+    const home = tempDir();
+    const db = srv.store.path;
+    const env = { FAZT_DB: db };
+    const set = await fazt(
+      [
+        "--db",
+        db,
+        "auth",
+        "provider",
+        "github",
+        "--client-id",
+        "cli-client",
+        "--client-secret",
+        "cli-secret-never-printed",
+        "--authorize-url",
+        `${idp.issuer}/authorize`,
+        "--enable",
+        "--format",
+        "json",
+      ],
+      { home, env },
+    );
+    expect(set.stderr).toBe("");
+    expect(set.code).toBe(0);
+    const shown = (JSON.parse(set.stdout) as { data: Record<string, unknown> }).data;
+    expect(shown.clientId).toBe("cli-client");
+    expect(shown.clientSecretSet).toBe(true);
+    expect(set.stdout).not.toContain("cli-secret-never-printed");
+
+    const list = await fazt(["--db", db, "auth", "providers"], { home, env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain("github");
+    expect(list.stdout).toContain("cli-client");
+    expect(list.stdout).not.toContain("cli-secret-never-printed");
+    expect(list.stdout).not.toContain(idp.clientSecret);
+
+    const bad = await fazt(
+      ["--db", db, "auth", "provider", "github", "--token-url", "http://idp.example.com/token"],
+      { home, env },
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("tokenUrl");
+
+    const both = await fazt(["--db", db, "auth", "provider", "github", "--enable", "--disable"], {
+      home,
+      env,
+    });
+    expect(both.code).toBe(2);
+
+    // Put the test's own client back for the other tests.
+    await configure("github");
+  });
+});

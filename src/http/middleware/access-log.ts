@@ -1,11 +1,16 @@
 import type { Logger } from "../../core/log.ts";
 
-/** The path of an absolute request URL, without parsing it into a URL object (hot path). */
+/**
+ * The path of an absolute request URL, without parsing it into a URL object
+ * (hot path). Query strings are never logged (OAuth codes, tokens), and an
+ * invite code in the path is a secret too.
+ */
 function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
   const q = url.indexOf("?", start);
-  return q < 0 ? url.slice(start) : url.slice(start, q);
+  const path = q < 0 ? url.slice(start) : url.slice(start, q);
+  return path.startsWith("/auth/invite/") ? "/auth/invite/[redacted]" : path;
 }
 
 // Strings that need no escaping inside JSON quotes (the usual host, always our paths).

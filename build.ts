@@ -80,6 +80,8 @@ export async function build(targets: Target[]): Promise<void> {
       `--asset=${join(root, ".build", "admin-ui")}`,
       `--define=FAZT_COMMIT=${JSON.stringify(sha)}`,
       join(root, "src", "main.ts"),
+      // The app-code worker is its own entry point inside the binary (`new Worker` finds it there).
+      join(root, "src", "runtime", "worker.ts"),
       "--outfile",
       outfile,
     ]);

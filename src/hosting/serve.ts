@@ -10,12 +10,15 @@ import { type AppSite, SiteCache, type SiteFile } from "./site.ts";
 /** Who is signed in, if anyone; the accounts issue provides the real one. */
 export type UserOf = (req: Request) => unknown | null;
 
+/** Runs an app's own code for `/api` and `/api/*` (SPEC §8); provided by the runtime. */
+export type ApiHandler = (req: Request, site: AppSite, common: Common) => Promise<Response>;
+
 export interface Hosting {
   /**
    * Answers a request for the app (or alias) `name`, or for an unknown host
    * when `name` is null. `common` headers go on every response built here.
    */
-  serve(req: Request, name: string | null, common: Common): Response;
+  serve(req: Request, name: string | null, common: Common): Response | Promise<Response>;
   /** Apps or aliases changed in this process: forget what was resolved. */
   invalidate(): void;
   close(): void;
@@ -68,6 +71,7 @@ export function createHosting(
   store: Store,
   config: Pick<Config, "cacheBytes">,
   userOf: UserOf = () => null,
+  api?: ApiHandler,
 ): Hosting {
   const sites = new SiteCache(store);
   const cache = new ContentCache(config.cacheBytes);
@@ -124,11 +128,18 @@ export function createHosting(
     return redirect(common, location, status);
   }
 
-  function serveSite(req: Request, site: AppSite, common: Common, rawPath: string, query: string): Response {
+  function serveSite(
+    req: Request,
+    site: AppSite,
+    common: Common,
+    rawPath: string,
+    query: string,
+  ): Response | Promise<Response> {
     const path = decodePath(rawPath);
     if (path === "/api" || path.startsWith("/api/")) {
-      // App code (SPEC §8) arrives with the runtime; until then, and for apps without it, JSON 404.
-      throw new FaztError("NOT_FOUND", site.hasApi ? "app code is not enabled yet" : "this app has no API");
+      // Every method goes to the app's handler (SPEC §8); without one, a JSON 404.
+      if (!site.hasApi || !api) throw new FaztError("NOT_FOUND", "this app has no API");
+      return api(req, site, common);
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
       throw new FaztError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on a static path`, {

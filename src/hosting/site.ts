@@ -25,6 +25,8 @@ export interface SiteFile {
 export interface AppSite {
   kind: "app";
   name: string;
+  /** The app's own name (an alias may call it otherwise). */
+  appName: string;
   appId: string;
   versionId: string;
   spa: boolean;
@@ -51,6 +53,7 @@ interface AliasRow {
   type: "app" | "redirect" | "reserved";
   url: string | null;
   app_id: string | null;
+  app_name: string | null;
   version_id: string | null;
   spa: number | null;
   has_api: number | null;
@@ -76,7 +79,7 @@ export function loadSite(store: Store, name: string): Site | null {
   return db.transaction((): Site | null => {
     const alias = db
       .query<AliasRow, [string]>(
-        `SELECT al.type, al.url, al.app_id, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
+        `SELECT al.type, al.url, al.app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
          FROM aliases al LEFT JOIN apps a ON a.id = al.app_id LEFT JOIN versions v ON v.id = a.current_version_id
          WHERE al.name = ?`,
       )
@@ -108,6 +111,7 @@ export function loadSite(store: Store, name: string): Site | null {
     return {
       kind: "app",
       name,
+      appName: alias.app_name ?? name,
       appId: alias.app_id,
       versionId: alias.version_id,
       spa: alias.spa === 1,

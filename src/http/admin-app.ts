@@ -6,6 +6,7 @@ import type { ServerContext } from "./context.ts";
 import type { RequestEnv } from "./env.ts";
 import { errorResponse, json } from "./envelope.ts";
 import { aliasRoutes } from "./routes/aliases.ts";
+import { appRuntimeRoutes } from "./routes/app-runtime.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { deployRoutes } from "./routes/deploys.ts";
 import { inviteApiRoutes } from "./routes/invites-api.ts";
@@ -26,6 +27,7 @@ export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): 
 
   app.route("/api", sessionRoutes(ctx));
   app.route("/api/system", systemRoutes(ctx));
+  app.route("/api/apps", appRuntimeRoutes(ctx));
   app.route("/api/apps", appRoutes(ctx));
   app.route("/api/aliases", aliasRoutes(ctx));
   app.route("/api/keys", keyRoutes(ctx));

@@ -3,7 +3,9 @@ import { SESSION_COOKIE, sessionUser } from "../auth/sessions.ts";
 import type { Logger } from "../core/log.ts";
 import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
+import { baseHeaders } from "../hosting/respond.ts";
 import { createHosting, type Hosting } from "../hosting/serve.ts";
+import type { RuntimePool } from "../runtime/pool.ts";
 
 /** What the server's parts share: the database, the effective config, the log. */
 export interface ServerContext {
@@ -13,6 +15,8 @@ export interface ServerContext {
   log: Logger;
   /** Serving apps; `hosting.invalidate()` after changing apps or aliases. */
   hosting: Hosting;
+  /** Stops the app-code workers, if any were started. */
+  closeRuntime(): void;
   startedAt: number;
   /** Re-reads the stored config (after a change through the API); overrides still win. */
   reloadConfig(): void;
@@ -20,15 +24,36 @@ export interface ServerContext {
 
 export function createContext(store: Store, log: Logger, overrides: ConfigPatch = {}): ServerContext {
   const config = { ...readConfig(store), ...stripUndefined(overrides) };
+  const userOf = (req: Request) => {
+    const token = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
+    return token ? sessionUser(store, token) : null;
+  };
+  let pool: Promise<RuntimePool> | undefined;
+  const runtime = () =>
+    (pool ??= import("../runtime/pool.ts").then(
+      (m) =>
+        new m.RuntimePool(
+          store.path,
+          { timeoutMs: 5000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 },
+          log,
+        ),
+    ));
   const ctx: ServerContext = {
     store,
     log,
     config,
     // The private gate (SPEC §6) admits any signed-in user.
-    hosting: createHosting(store, config, (req) => {
-      const token = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
-      return token ? sessionUser(store, token) : null;
+    hosting: createHosting(store, config, userOf, async (req, site, common) => {
+      // The runtime (workers, QuickJS) is loaded on the first API request, never at start-up.
+      const { runApi } = await import("../runtime/http.ts");
+      const pool = await runtime();
+      const app = { id: site.appId, name: site.appName, versionId: site.versionId };
+      const limits = { maxBodyBytes: ctx.config.maxBodyBytes, maxMultipartBytes: 10 * 1024 * 1024 };
+      return runApi(pool, req, app, userOf(req), baseHeaders(common), limits);
     }),
+    closeRuntime() {
+      void pool?.then((p) => p.close());
+    },
     startedAt: Date.now(),
     reloadConfig() {
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };

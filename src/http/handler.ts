@@ -88,6 +88,14 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
       if (target.kind !== "admin") {
         const common = { requestId, https: ctx.config.https, bytes: null };
         const res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null, common);
+        if (res instanceof Promise) {
+          // App code (`/api/*`): its response already carries the common headers.
+          const meta = { requestId, startedAt, host, complete: true };
+          return res.then(
+            (r) => finish(req, r, server, meta),
+            (err: unknown) => done(fail(err, requestId)),
+          );
+        }
         return finish(req, res, server, { requestId, startedAt, host, complete: true, bytes: common.bytes });
       }
       // Public and minimal, for load balancers and `fazt server status`.

@@ -70,11 +70,15 @@ export async function startServer(
     url: `http://${opts.hostname === "127.0.0.1" ? "127.0.0.1" : "localhost"}:${port}`,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
+        // Open log streams (SSE) would hold the graceful stop for its whole grace period.
+        // (Imported here, not at the top: start-up does not load the admin routes.)
+        (await import("./routes/app-runtime.ts")).closeLogStreams();
         const graceful = server.stop(false);
         const timer = setTimeout(() => void server.stop(true), graceMs);
         await graceful;
         clearTimeout(timer);
         ctx.hosting.close();
+        ctx.closeRuntime();
         stopHousekeeping();
       })();
       return stopping;

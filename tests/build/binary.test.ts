@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
@@ -85,5 +85,33 @@ describe("dist/fazt-linux-x64", () => {
     expect(existsSync(join(home, ".fazt", "data.db"))).toBe(true);
     expect(existsSync(envDb)).toBe(false);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  test("deploys a site with app code and answers /api from the embedded runtime worker", async () => {
+    const home = tempDir();
+    const port = freePort();
+    expect(
+      (
+        await fazt(["server", "init", "--password", "correct-horse-battery", "--port", String(port)], {
+          home,
+          binary,
+        })
+      ).code,
+    ).toBe(0);
+    const server = await startServerProcess([], { home, port, binary });
+    started.push(server);
+    const site = join(tempDir(), "site");
+    mkdirSync(join(site, "api"), { recursive: true });
+    writeFileSync(join(site, "index.html"), "<h1>home</h1>");
+    writeFileSync(
+      join(site, "api", "main.js"),
+      "var n = (fazt.storage.kv.get('n') || 0) + 1; fazt.storage.kv.set('n', n); respond({ n: n, path: request.path })",
+    );
+    const deploy = await fazt(["app", "deploy", site, "--name", "site"], { home, binary });
+    expect(deploy.code).toBe(0);
+    const hit = () => fetch(`http://127.0.0.1:${port}/api/hit`, { headers: { host: "site.localhost" } });
+    expect(await (await hit()).json()).toEqual({ n: 1, path: "/api/hit" });
+    expect(await (await hit()).json()).toEqual({ n: 2, path: "/api/hit" });
+    expect(await server.stop("SIGTERM")).toBe(0);
   });
 });

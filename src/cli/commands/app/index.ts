@@ -10,6 +10,8 @@ export default defineCommand({
     rollback: () => import("./rollback.ts").then((m) => m.default),
     files: () => import("./files.ts").then((m) => m.default),
     pull: () => import("./pull.ts").then((m) => m.default),
+    logs: () => import("./logs.ts").then((m) => m.default),
+    env: () => import("./env.ts").then((m) => m.default),
     remove: () => import("./remove.ts").then((m) => m.default),
     create: () => import("./create.ts").then((m) => m.default),
     validate: () => import("./validate.ts").then((m) => m.default),

@@ -1,0 +1,143 @@
+/**
+ * A runtime worker: a thread of its own that runs app code, so a handler
+ * that spins never stalls static serving. It holds one QuickJS runtime per
+ * app (per deployed version) and its own database connection.
+ */
+import type { QuickJSWASMModule } from "quickjs-emscripten-core";
+import { openStore, type Store } from "../db/open.ts";
+import { createStorage } from "../storage/index.ts";
+import { loadEngine } from "./engine.ts";
+import { readEnv } from "./env.ts";
+import { appendLog, type LogLevel } from "./logs.ts";
+import { AppRuntime, type HostServices, type Limits } from "./sandbox.ts";
+import type { DoneMessage, RunMessage, WireUser } from "./wire.ts";
+
+declare const self: Worker;
+
+interface InitMessage {
+  type: "init";
+  dbPath: string;
+  limits: Limits;
+}
+
+let store: Store | undefined;
+let limits: Limits;
+let engine: Promise<QuickJSWASMModule> | undefined;
+const runtimes = new Map<string, AppRuntime>();
+
+/** The version's api/ and private/ files, read once per runtime. */
+function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
+  const rows = db.sqlite
+    .query<{ path: string; data: Uint8Array }, [string]>(
+      `SELECT f.path, b.data FROM version_files f JOIN blobs b ON b.sha256 = f.sha256
+       WHERE f.version_id = ? AND (f.path LIKE 'api/%' OR f.path LIKE 'private/%')`,
+    )
+    .all(versionId);
+  return new Map(rows.map((r) => [r.path, new Uint8Array(r.data)]));
+}
+
+function services(db: Store, appId: string, versionId: string): HostServices {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  return {
+    files: loadFiles(db, versionId),
+    env: () => readEnv(db, appId),
+    log: (level, message, requestId) => {
+      appendLog(db, appId, { level: level as LogLevel, message, requestId });
+    },
+    call(op, scope, args, user: WireUser | null) {
+      if (scope === "user" && !user) {
+        throw Object.assign(new Error("sign in to use fazt.app.user storage"), {
+          status: 401,
+          code: "UNAUTHORIZED",
+        });
+      }
+      const s = createStorage(db, appId, scope === "user" ? user!.id : "") as unknown as Record<
+        string,
+        Record<string, (...a: unknown[]) => unknown>
+      >;
+      const [area, method] = op.split(".") as [string, string];
+      const fn = s[area]?.[method];
+      if (!fn || !["kv", "ds", "s3"].includes(area)) throw new Error(`unknown storage call ${op}`);
+      if (op === "s3.put") {
+        const [path, data, mime] = args as [string, string, string | undefined];
+        return fn.call(s[area], path, new Uint8Array(Buffer.from(data, "base64")), mime);
+      }
+      const out = fn.apply(s[area], args);
+      if (op === "s3.get" && out) {
+        const blob = out as { data: Uint8Array; mime: string; size: number; hash: string };
+        return { data: b64(blob.data), mime: blob.mime, size: blob.size, hash: blob.hash };
+      }
+      return out;
+    },
+  };
+}
+
+async function run(msg: RunMessage): Promise<DoneMessage> {
+  const db = store!;
+  let rt = runtimes.get(msg.app.id);
+  let recycle = false;
+  if (rt && rt.app.versionId !== msg.app.versionId) {
+    // A new deploy starts a fresh runtime.
+    recycle = !rt.dispose();
+    runtimes.delete(msg.app.id);
+    rt = undefined;
+  }
+  if (!rt) {
+    engine ??= loadEngine();
+    rt = new AppRuntime(await engine, msg.app, services(db, msg.app.id, msg.app.versionId), limits);
+    runtimes.set(msg.app.id, rt);
+  }
+  const { res, broken } = await rt.handle(msg);
+  if (broken) {
+    // A runtime stopped mid-way (time or memory) is not trusted again, nor is tearing it down:
+    // the whole worker is replaced, and the next request gets a fresh one.
+    runtimes.delete(msg.app.id);
+    recycle = true;
+  }
+  return { type: "done", id: msg.id, res, recycle };
+}
+
+// One request at a time per worker keeps a runtime's state consistent; apps are spread across workers.
+let queue: Promise<void> = Promise.resolve();
+
+self.onmessage = (event: MessageEvent<InitMessage | RunMessage>) => {
+  const msg = event.data;
+  if (msg.type === "init") {
+    store = openStore(msg.dbPath, { create: false });
+    limits = msg.limits;
+    return;
+  }
+  queue = queue.then(async () => {
+    let done: DoneMessage;
+    try {
+      done = await run(msg);
+    } catch (e) {
+      const body = JSON.stringify({
+        error: {
+          code: "HANDLER_ERROR",
+          message: `the app's code could not start: ${(e as Error).message}`,
+          requestId: msg.requestId,
+        },
+      });
+      done = {
+        type: "done",
+        id: msg.id,
+        res: {
+          status: 500,
+          headers: { "content-type": "application/json; charset=utf-8" },
+          body: Buffer.from(body).toString("base64"),
+        },
+      };
+      try {
+        appendLog(store!, msg.app.id, {
+          level: "error",
+          message: String((e as Error).stack ?? e),
+          requestId: msg.requestId,
+        });
+      } catch {
+        // the log is best effort
+      }
+    }
+    self.postMessage(done);
+  });
+};

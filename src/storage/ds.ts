@@ -1,0 +1,430 @@
+/**
+ * `fazt.app.ds`: JSON documents in named collections, with a small
+ * Mongo-like query and update language (see query.ts).
+ *
+ * A document is stored without its `id`, `_createdAt` and `_updatedAt`
+ * (those are columns) and read back as `{id, ...fields, _createdAt,
+ * _updatedAt}`. Ids are strings: a number given as `id` is stored as its
+ * decimal text, and a number in an `id` query matches that text.
+ */
+import type { Database } from "bun:sqlite";
+import * as v from "valibot";
+import { FaztError } from "../core/errors.ts";
+import { parse } from "../core/validate.ts";
+import {
+  encodeJson,
+  invalid,
+  isPlainObject,
+  now,
+  type Params,
+  type StorageScope,
+  statement,
+} from "./common.ts";
+import { isReserved, parseField } from "./fields.ts";
+import { ensureFieldIndexes, hasFieldIndex } from "./indexes.ts";
+import { extractSql, type Indexed, type ParsedQuery, parseQuery, type Sql } from "./query.ts";
+
+export const DEFAULT_LIMIT = 1000;
+export const MAX_LIMIT = 10_000;
+export const MAX_ID_LENGTH = 256;
+const COLLECTION = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_SORT_FIELDS = 8;
+
+export type Doc = Record<string, unknown> & { id: string; _createdAt: number; _updatedAt: number };
+export type Query = Record<string, unknown>;
+export type Sort = Record<string, 1 | -1>;
+export interface FindOptions {
+  /** At most this many documents (default 1000, at most 10000). */
+  limit?: number;
+  /** Skip this many first. */
+  offset?: number;
+  /** `{field: 1 | -1, …}` in order of precedence; default newest first. */
+  sort?: Sort;
+}
+
+export interface Ds {
+  /** Stores a document; returns its id (`doc.id` when a non-empty string or a number, else a new one). */
+  insert(collection: string, doc: Record<string, unknown>): string;
+  find(collection: string, query?: Query | null, options?: FindOptions | null): Doc[];
+  /** The first match (newest first), or null; a string or number is an id. */
+  findOne(collection: string, query?: Query | string | number | null): Doc | null;
+  /** Applies `$set`/`$unset`/`$inc` (plain keys mean `$set`) to every match; returns how many. */
+  update(collection: string, query: Query | string | number, changes: Record<string, unknown>): number;
+  /** Deletes every match; returns how many. `{}` deletes the whole collection. */
+  delete(collection: string, query: Query | string | number): number;
+  count(collection: string, query?: Query | null): number;
+}
+
+const optionsSchema = v.nullish(
+  v.strictObject({
+    limit: v.nullish(
+      v.pipe(
+        v.number(),
+        v.integer("limit must be an integer"),
+        v.minValue(1, "limit must be at least 1"),
+        v.maxValue(MAX_LIMIT, `limit must be at most ${MAX_LIMIT}`),
+      ),
+    ),
+    offset: v.nullish(
+      v.pipe(
+        v.number(),
+        v.integer("offset must be an integer"),
+        v.minValue(0, "offset must not be negative"),
+        v.maxValue(Number.MAX_SAFE_INTEGER),
+      ),
+    ),
+    sort: v.nullish(v.record(v.string(), v.picklist([1, -1], "sort directions are 1 or -1"))),
+  }),
+);
+
+function checkCollection(collection: unknown): string {
+  if (typeof collection !== "string" || !COLLECTION.test(collection)) {
+    throw invalid(
+      `invalid collection name ${JSON.stringify(typeof collection === "string" ? collection.slice(0, 80) : collection)}: 1 to 64 letters, digits, _ or -`,
+    );
+  }
+  return collection;
+}
+
+/** The id given in a document, or undefined to generate one. */
+function givenId(id: unknown): string | undefined {
+  if (id === undefined || id === null || id === "") return undefined;
+  if (typeof id === "number") {
+    if (!Number.isFinite(id)) throw invalid("document id must be a finite number or a string");
+    return String(id);
+  }
+  if (typeof id !== "string") throw invalid("document id must be a string or a number");
+  if (id.length > MAX_ID_LENGTH) throw invalid(`document id is longer than ${MAX_ID_LENGTH} characters`);
+  return id;
+}
+
+/** A query argument: an object, or (findOne/update/delete) an id. */
+function toQuery(query: unknown, allowId: boolean, required: boolean): ParsedQuery {
+  if (allowId && (typeof query === "string" || typeof query === "number")) {
+    const id = givenId(query);
+    if (id === undefined) throw invalid("document id must not be empty");
+    return parseQuery({ id });
+  }
+  if (query === undefined || query === null) {
+    if (required) throw invalid("a query is required (use {} to match every document)");
+    return parseQuery(undefined);
+  }
+  return parseQuery(query);
+}
+
+interface DocRow {
+  id: string;
+  data: string;
+  created_at: number;
+  updated_at: number;
+}
+
+function toDoc(row: DocRow): Doc {
+  return { id: row.id, ...JSON.parse(row.data), _createdAt: row.created_at, _updatedAt: row.updated_at };
+}
+
+// Generated ids: `doc_` + 20 base32 characters of 6 bytes of time and 50 random bits.
+// They sort by creation time (inserts append to the primary key's b-tree), and cost
+// far less than a getRandomValues call each.
+const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
+const pool = new Uint8Array(4096);
+let poolAt = pool.length;
+function newDocId(): string {
+  if (poolAt + 8 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  // 30 bits of time per 6 characters would waste bits: write 50 bits of milliseconds (10 characters)
+  // then 50 bits of randomness (10 characters).
+  let out = "doc_";
+  let t = Date.now();
+  let time = "";
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  out += time;
+  let bits = 0;
+  let acc = 0;
+  for (let n = 0; n < 10; ) {
+    if (bits < 5) {
+      acc = (acc << 8) | pool[poolAt++]!;
+      bits += 8;
+    }
+    out += ALPHABET[(acc >>> (bits - 5)) & 31];
+    bits -= 5;
+    acc &= (1 << bits) - 1;
+    n++;
+  }
+  return out;
+}
+
+const INSERT = `INSERT INTO app_docs (app_id, scope, collection, id, data, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const WRITE = `UPDATE app_docs SET data = ?, updated_at = ?
+  WHERE app_id = ? AND scope = ? AND collection = ? AND id = ?`;
+const SCOPE = "app_id = ? AND scope = ? AND collection = ?";
+
+/** The WHERE clause for a query in a collection, after making the indexes it can use. */
+function whereFor(
+  { store, appId, scope }: StorageScope,
+  collection: string,
+  q: ParsedQuery,
+  extra: string[] = [],
+): Sql & { indexed: Indexed } {
+  const db = store.sqlite;
+  ensureFieldIndexes(db, appId, collection, [...q.indexable, ...extra]);
+  const indexed: Indexed = (path) => hasFieldIndex(db, appId, collection, path);
+  const cond = q.compile(indexed);
+  return { sql: `${SCOPE} AND ${cond.sql}`, params: [appId, scope, collection, ...cond.params], indexed };
+}
+
+function selectFor(
+  sc: StorageScope,
+  collection: string,
+  q: ParsedQuery,
+  options: FindOptions | null | undefined,
+): Sql {
+  const opts = parse(optionsSchema, options, "find options") ?? {};
+  const sort = opts.sort ?? {};
+  const keys = Object.keys(sort);
+  if (keys.length > MAX_SORT_FIELDS) throw invalid(`sort has more than ${MAX_SORT_FIELDS} fields`);
+  const sortRefs = keys.map((k) => [parseField(k), sort[k]!] as const);
+  const w = whereFor(
+    sc,
+    collection,
+    q,
+    sortRefs.flatMap(([r]) => (r.kind === "json" ? [r.path] : [])),
+  );
+  const order: Sql[] = sortRefs.map(([ref, dir]) => {
+    const x = extractSql(w.indexed, ref);
+    return { sql: `${x.sql} ${dir === 1 ? "ASC" : "DESC"}`, params: x.params };
+  });
+  // Newest first. With an equality on an indexed field, `+` keeps SQLite from walking the
+  // creation-time index for the order (scanning the whole collection) instead of the field's.
+  const byField = [...q.equalities].some(w.indexed);
+  order.push({ sql: byField ? "+created_at DESC, +rowid DESC" : "created_at DESC, rowid DESC", params: [] });
+  return {
+    sql: `SELECT id, data, created_at, updated_at FROM app_docs WHERE ${w.sql} ORDER BY ${order.map((o) => o.sql).join(", ")} LIMIT ? OFFSET ?`,
+    params: [...w.params, ...order.flatMap((o) => o.params), opts.limit ?? DEFAULT_LIMIT, opts.offset ?? 0],
+  };
+}
+
+export function createDs(sc: StorageScope): Ds {
+  const { store, appId, scope } = sc;
+  const db = store.sqlite;
+  const where = (collection: string, q: ParsedQuery): Sql => whereFor(sc, collection, q);
+
+  const find = (collection: string, q: ParsedQuery, options?: FindOptions | null): Doc[] => {
+    const s = selectFor(sc, checkCollection(collection), q, options);
+    return statement<DocRow>(db, s.sql)
+      .all(...s.params)
+      .map(toDoc);
+  };
+
+  return {
+    insert(collection, doc) {
+      const col = checkCollection(collection);
+      if (!isPlainObject(doc)) throw invalid("a document must be an object");
+      const given = givenId(doc.id);
+      const { id: _id, _createdAt, _updatedAt, ...fields } = doc;
+      const data = encodeJson(fields, "document");
+      const t = now();
+      const insert = statement(db, INSERT);
+      if (given !== undefined) {
+        if (insert.run(appId, scope, col, given, data, t, t).changes === 0) {
+          throw new FaztError(
+            "CONFLICT",
+            `a document with id ${JSON.stringify(given)} already exists in ${col}`,
+          );
+        }
+        return given;
+      }
+      for (;;) {
+        const id = newDocId();
+        if (insert.run(appId, scope, col, id, data, t, t).changes > 0) return id;
+      }
+    },
+    find(collection, query, options) {
+      return find(collection, toQuery(query, false, false), options);
+    },
+    findOne(collection, query) {
+      return find(collection, toQuery(query, true, false), { limit: 1 })[0] ?? null;
+    },
+    update(collection, query, changes) {
+      const col = checkCollection(collection);
+      const q = toQuery(query, true, true);
+      const plan = parseChanges(changes);
+      const w = where(col, q);
+      const sel = statement<{ id: string; data: string }>(db, `SELECT id, data FROM app_docs WHERE ${w.sql}`);
+      // IMMEDIATE: read and write under one write lock, so concurrent updates (an
+      // `$inc` from two requests) serialise instead of losing one or failing.
+      return db
+        .transaction(() => {
+          const rows = sel.all(...w.params);
+          if (plan.length === 0) return rows.length;
+          const write = statement(db, WRITE);
+          const t = now();
+          for (const row of rows) {
+            const data = applyChanges(JSON.parse(row.data), plan);
+            write.run(encodeJson(data, "document"), t, appId, scope, col, row.id);
+          }
+          return rows.length;
+        })
+        .immediate();
+    },
+    delete(collection, query) {
+      const col = checkCollection(collection);
+      const w = where(col, toQuery(query, true, true));
+      return statement(db, `DELETE FROM app_docs WHERE ${w.sql}`).run(...w.params).changes;
+    },
+    count(collection, query) {
+      const col = checkCollection(collection);
+      const w = where(col, toQuery(query, false, false));
+      const row = statement<{ n: number }>(db, `SELECT count(*) AS n FROM app_docs WHERE ${w.sql}`).get(
+        ...w.params,
+      );
+      return row?.n ?? 0;
+    },
+  };
+}
+
+// ---- updates -------------------------------------------------------------------------------
+
+type Change =
+  | { op: "set"; field: string; segments: string[]; value: unknown }
+  | { op: "unset"; field: string; segments: string[] }
+  | { op: "inc"; field: string; segments: string[]; by: number };
+
+const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc"]);
+
+function parseChanges(changes: unknown): Change[] {
+  if (!isPlainObject(changes)) throw invalid("update changes must be an object");
+  const out: Change[] = [];
+  const seen = new Set<string>();
+  const target = (field: string, op: string): string[] | undefined => {
+    if (isReserved(field)) {
+      if (op === "plain") return undefined; // a whole document written back: its id and times are not fields
+      throw invalid(`${field} cannot be changed`, { field });
+    }
+    const ref = parseField(field);
+    if (ref.kind !== "json") throw invalid(`${field} cannot be changed`, { field });
+    if (seen.has(field)) throw invalid(`field ${JSON.stringify(field)} is changed twice`, { field });
+    seen.add(field);
+    return ref.segments;
+  };
+  for (const [key, value] of Object.entries(changes)) {
+    if (key.startsWith("$")) {
+      if (!UPDATE_OPERATORS.has(key)) throw invalid(`unknown update operator ${JSON.stringify(key)}`);
+      if (!isPlainObject(value)) throw invalid(`${key} needs an object of fields`);
+      for (const [field, operand] of Object.entries(value)) {
+        const segments = target(field, key)!;
+        if (key === "$unset") out.push({ op: "unset", field, segments });
+        else if (key === "$inc") {
+          if (typeof operand !== "number" || !Number.isFinite(operand)) {
+            throw invalid(`$inc of ${JSON.stringify(field)} needs a number`, { field });
+          }
+          out.push({ op: "inc", field, segments, by: operand });
+        } else if (operand !== undefined) {
+          encodeJson(operand, `value of ${JSON.stringify(field)}`);
+          out.push({ op: "set", field, segments, value: operand });
+        }
+      }
+    } else {
+      const segments = target(key, "plain");
+      if (!segments || value === undefined) continue;
+      encodeJson(value, `value of ${JSON.stringify(key)}`);
+      out.push({ op: "set", field: key, segments, value });
+    }
+  }
+  return out;
+}
+
+type Container = Record<string, unknown> | unknown[];
+const isIndex = (s: string) => /^[0-9]+$/.test(s);
+
+function read(c: Container, key: string): unknown {
+  if (Array.isArray(c)) return isIndex(key) ? c[Number(key)] : undefined;
+  return Object.hasOwn(c, key) ? c[key] : undefined;
+}
+
+function write(c: Container, key: string, value: unknown, field: string): void {
+  if (Array.isArray(c)) {
+    if (!isIndex(key)) throw invalid(`cannot set ${JSON.stringify(field)}: ${key} is not an array index`);
+    const i = Number(key);
+    if (i > c.length)
+      throw invalid(`cannot set ${JSON.stringify(field)}: index ${i} is past the array's end`);
+    c[i] = value;
+  } else {
+    // defineProperty, not assignment: a field called __proto__ stays a plain field.
+    Object.defineProperty(c, key, { value, writable: true, enumerable: true, configurable: true });
+  }
+}
+
+/** The container holding the last segment, creating missing objects on the way when `create`. */
+function parentOf(doc: Record<string, unknown>, segments: string[], field: string, create: boolean) {
+  let c: Container = doc;
+  for (const s of segments.slice(0, -1)) {
+    let next = read(c, s);
+    if (next === undefined || next === null) {
+      if (!create) return undefined;
+      next = {};
+      write(c, s, next, field);
+    } else if (typeof next !== "object") {
+      throw invalid(`cannot change ${JSON.stringify(field)}: ${JSON.stringify(s)} holds a ${typeof next}`, {
+        field,
+      });
+    }
+    c = next as Container;
+  }
+  return c;
+}
+
+function applyChanges(doc: Record<string, unknown>, plan: Change[]): Record<string, unknown> {
+  for (const change of plan) {
+    const last = change.segments[change.segments.length - 1]!;
+    if (change.op === "unset") {
+      const parent = parentOf(doc, change.segments, change.field, false);
+      if (parent === undefined) continue;
+      if (Array.isArray(parent)) {
+        if (isIndex(last) && Number(last) < parent.length) parent[Number(last)] = null;
+      } else if (Object.hasOwn(parent, last)) delete parent[last];
+      continue;
+    }
+    const parent = parentOf(doc, change.segments, change.field, true)!;
+    if (change.op === "set") write(parent, last, structuredClone(change.value), change.field);
+    else {
+      const current = read(parent, last) ?? 0;
+      if (typeof current !== "number") {
+        throw invalid(`cannot $inc ${JSON.stringify(change.field)}: it holds a ${typeof current}`, {
+          field: change.field,
+        });
+      }
+      const next = current + change.by;
+      if (!Number.isFinite(next)) throw invalid(`$inc of ${JSON.stringify(change.field)} overflows`);
+      write(parent, last, next, change.field);
+    }
+  }
+  return doc;
+}
+
+/** `EXPLAIN QUERY PLAN` of a `find` (tests and benchmarks: does it use an index?). */
+export function explainFind(
+  scope: StorageScope,
+  collection: string,
+  query?: Query | null,
+  options?: FindOptions | null,
+): string[] {
+  const s = selectFor(scope, checkCollection(collection), toQuery(query, false, false), options);
+  return explain(scope.store.sqlite, s);
+}
+
+function explain(db: Database, s: Sql): string[] {
+  // Finalised at once: a finished EXPLAIN statement otherwise stays busy and blocks DDL.
+  const st = db.prepare<{ detail: string }, Params>(`EXPLAIN QUERY PLAN ${s.sql}`);
+  try {
+    return st.all(...s.params).map((r) => r.detail);
+  } finally {
+    st.finalize();
+  }
+}

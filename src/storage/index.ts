@@ -1,0 +1,50 @@
+/**
+ * App storage (SPEC §8): `fazt.app.kv`, `fazt.app.ds` and `fazt.app.s3`,
+ * synchronous, over the server's database. A storage object is bound to one
+ * app and one scope (`""` app-wide, or a user id for `fazt.app.user.*`):
+ * every statement binds both, so no argument reaches another app's or
+ * user's rows.
+ */
+import { FaztError } from "../core/errors.ts";
+import type { Store } from "../db/open.ts";
+import { createDs, type Ds } from "./ds.ts";
+import { createKv, type Kv } from "./kv.ts";
+import { createS3, type S3 } from "./s3.ts";
+
+export { MAX_JSON_BYTES, MAX_JSON_DEPTH, type StorageScope } from "./common.ts";
+export {
+  DEFAULT_LIMIT,
+  type Doc,
+  type Ds,
+  explainFind,
+  type FindOptions,
+  MAX_ID_LENGTH,
+  MAX_LIMIT,
+  type Query,
+  type Sort,
+} from "./ds.ts";
+export {
+  dropFieldIndexes,
+  forgetFieldIndexes,
+  MAX_DATABASE_FIELD_INDEXES,
+  MAX_FIELD_INDEXES,
+} from "./indexes.ts";
+export { type Kv, type KvEntry, MAX_KEY_LENGTH, sweepExpiredKv } from "./kv.ts";
+export { MAX_BLOB_BYTES, MAX_PATH_LENGTH, type S3, type S3Entry, type S3Object } from "./s3.ts";
+
+export interface Storage {
+  kv: Kv;
+  ds: Ds;
+  s3: S3;
+}
+
+const MAX_SCOPE_LENGTH = 256;
+
+export function createStorage(store: Store, appId: string, scope = ""): Storage {
+  if (typeof appId !== "string" || appId === "") throw new FaztError("INTERNAL", "storage needs an app id");
+  if (typeof scope !== "string" || scope.length > MAX_SCOPE_LENGTH) {
+    throw new FaztError("INTERNAL", "storage scope must be a string of at most 256 characters");
+  }
+  const sc = { store, appId, scope };
+  return { kv: createKv(sc), ds: createDs(sc), s3: createS3(sc) };
+}

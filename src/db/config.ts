@@ -36,6 +36,15 @@ export const configSchema = v.strictObject({
   maxFiles: sizeSchema,
   maxBodyBytes: sizeSchema,
   backupKeep: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** App code (SPEC §8): time per request, heap per app, multipart bodies. */
+  appTimeoutMs: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(300_000)),
+  appMemoryBytes: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(4 * 1024 * 1024),
+    v.maxValue(2 * 1024 * 1024 * 1024),
+  ),
+  appMultipartBytes: sizeSchema,
 });
 
 export type Config = v.InferOutput<typeof configSchema>;
@@ -58,6 +67,9 @@ export const defaultConfig: Config = {
   maxFiles: 10_000,
   maxBodyBytes: 1 * MiB,
   backupKeep: 7,
+  appTimeoutMs: 5000,
+  appMemoryBytes: 64 * MiB,
+  appMultipartBytes: 10 * MiB,
 };
 
 /** What a caller may change: any subset of the config, each field validated. */

@@ -1,5 +1,6 @@
 import { FaztError } from "../core/errors.ts";
 import type { Store } from "../db/open.ts";
+import { dropFieldIndexes } from "../storage/index.ts";
 import { collectGarbage } from "./blobs.ts";
 import { listVersions, type VersionInfo } from "./versions.ts";
 
@@ -94,8 +95,11 @@ export function removeApp(store: Store, name: string): void {
       `"${name}" is part of every instance: deploy over it instead of removing it`,
     );
   }
-  const gone = store.sqlite.query("DELETE FROM apps WHERE name = ?").run(name).changes;
-  if (gone === 0) throw new FaztError("NOT_FOUND", `no app named "${name}"`);
+  const app = store.sqlite.query<{ id: string }, [string]>("SELECT id FROM apps WHERE name = ?").get(name);
+  if (!app) throw new FaztError("NOT_FOUND", `no app named "${name}"`);
+  // Its storage rows go with it (foreign keys); its field indexes are dropped by name.
+  store.sqlite.query("DELETE FROM apps WHERE id = ?").run(app.id);
+  dropFieldIndexes(store.sqlite, app.id);
   collectGarbage(store);
 }
 

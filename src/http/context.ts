@@ -31,10 +31,15 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
   let pool: Promise<RuntimePool> | undefined;
   const runtime = () =>
     (pool ??= import("../runtime/pool.ts").then(
+      // Limits are read per request, so a config change applies to the next one.
       (m) =>
         new m.RuntimePool(
           store.path,
-          { timeoutMs: 5000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 },
+          () => ({
+            timeoutMs: ctx.config.appTimeoutMs,
+            memoryBytes: ctx.config.appMemoryBytes,
+            stackBytes: 256 * 1024,
+          }),
           log,
         ),
     ));
@@ -48,7 +53,10 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
       const { runApi } = await import("../runtime/http.ts");
       const pool = await runtime();
       const app = { id: site.appId, name: site.appName, versionId: site.versionId };
-      const limits = { maxBodyBytes: ctx.config.maxBodyBytes, maxMultipartBytes: 10 * 1024 * 1024 };
+      const limits = {
+        maxBodyBytes: ctx.config.maxBodyBytes,
+        maxMultipartBytes: ctx.config.appMultipartBytes,
+      };
       return runApi(pool, req, app, userOf(req), baseHeaders(common), limits);
     }),
     closeRuntime() {

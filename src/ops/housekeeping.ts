@@ -1,18 +1,23 @@
 import { sweepSessions } from "../auth/sessions.ts";
 import type { Logger } from "../core/log.ts";
 import type { Store } from "../db/open.ts";
-import { trimLogs } from "../runtime/logs.ts";
 
 const HOUR = 60 * 60 * 1000;
 
 /** One pass: expired sessions, OAuth states, deploy sessions, old app logs and stale sign-in counters go. */
-export function sweep(store: Store, now = Date.now()): Record<string, number> {
+export async function sweep(store: Store, now = Date.now()): Promise<Record<string, number>> {
+  // Loaded here, not at the top: the server's start-up does not need them.
+  const [{ trimLogs }, { sweepExpiredKv }] = await Promise.all([
+    import("../runtime/logs.ts"),
+    import("../storage/index.ts"),
+  ]);
   const db = store.sqlite;
   return {
     sessions: sweepSessions(store, now),
     oauthStates: db.query("DELETE FROM oauth_states WHERE expires_at <= ?").run(now).changes,
     deploys: db.query("DELETE FROM deploys WHERE expires_at <= ?").run(now).changes,
     logs: trimLogs(store, { now }),
+    kv: sweepExpiredKv(store, now),
     loginAttempts: db
       .query("DELETE FROM login_attempts WHERE window_start <= ?1 AND coalesce(locked_until, 0) <= ?2")
       .run(now - HOUR, now).changes,
@@ -21,16 +26,20 @@ export function sweep(store: Store, now = Date.now()): Record<string, number> {
 
 /** Sweeps at start and then hourly while the server runs; returns the function that stops it. */
 export function startHousekeeping(store: Store, log: Logger): () => void {
-  const run = () => {
-    try {
-      const removed = sweep(store);
-      if (Object.values(removed).some((n) => n > 0)) log.info("housekeeping", removed);
-    } catch (err) {
-      log.warn("housekeeping failed", { error: String(err) });
-    }
-  };
-  run();
+  const run = () =>
+    sweep(store).then(
+      (removed) => {
+        if (Object.values(removed).some((n) => n > 0)) log.info("housekeeping", removed);
+      },
+      (err: unknown) => log.warn("housekeeping failed", { error: String(err) }),
+    );
+  // The first pass waits a moment: start-up and the first requests come first.
+  const first = setTimeout(run, 2000);
+  first.unref?.();
   const timer = setInterval(run, HOUR);
   timer.unref?.();
-  return () => clearInterval(timer);
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
 }

@@ -42,7 +42,7 @@ export class RuntimePool {
 
   constructor(
     readonly dbPath: string,
-    readonly limits: Limits,
+    readonly limits: () => Limits,
     readonly log: Logger,
     size = Math.max(1, Math.min(4, availableParallelism())),
   ) {
@@ -51,7 +51,7 @@ export class RuntimePool {
 
   #spawn(slot: number): Worker {
     const worker = new Worker(workerEntry());
-    worker.postMessage({ type: "init", dbPath: this.dbPath, limits: this.limits });
+    worker.postMessage({ type: "init", dbPath: this.dbPath });
     worker.onmessage = (event: MessageEvent<DoneMessage>) => {
       const p = this.#pending.get(event.data.id);
       if (!p) return;
@@ -101,7 +101,8 @@ export class RuntimePool {
     return Math.abs(h) % this.#workers.length;
   }
 
-  run(msg: Omit<RunMessage, "id" | "type">): Promise<WireResponse> {
+  run(msg: Omit<RunMessage, "id" | "type" | "limits">): Promise<WireResponse> {
+    const limits = this.limits();
     const slot = this.#slotOf(msg.app.id);
     const worker = this.#workers[slot] ?? this.#spawn(slot);
     const id = this.#next++;
@@ -113,10 +114,10 @@ export class RuntimePool {
           this.log.error("runtime worker unresponsive: replaced", { app: msg.app.name });
           this.#replace(slot, worker, "the app's code did not stop at its time limit");
         },
-        (queued + 1) * this.limits.timeoutMs + WATCHDOG_GRACE_MS,
+        (queued + 1) * limits.timeoutMs + WATCHDOG_GRACE_MS,
       );
       this.#pending.set(id, { appId: msg.app.id, worker, resolve, timer, slot });
-      worker.postMessage({ ...msg, type: "run", id } satisfies RunMessage);
+      worker.postMessage({ ...msg, type: "run", id, limits } satisfies RunMessage);
     });
   }
 

@@ -76,7 +76,7 @@ export class AppRuntime {
     qjs: QuickJSWASMModule,
     readonly app: { id: string; name: string; versionId: string },
     readonly services: HostServices,
-    readonly limits: Limits,
+    public limits: Limits,
   ) {
     const main = services.files.get("api/main.js");
     if (!main) throw new HostError("this app has no api/main.js");
@@ -169,6 +169,7 @@ export class AppRuntime {
 
   /** Runs one request to completion (or to its limit). */
   async handle(msg: RunMessage): Promise<{ res: WireResponse; broken: Broken }> {
+    this.limits = msg.limits;
     const deadline = Date.now() + this.limits.timeoutMs;
     this.#deadline(deadline);
     this.#user = msg.user;

@@ -49,6 +49,8 @@ export interface RunMessage {
   user: WireUser | null;
   requestId: string;
   browser: boolean;
+  /** Read from the config per request: a change applies to the next request (memory: to the next runtime). */
+  limits: { timeoutMs: number; memoryBytes: number; stackBytes: number };
 }
 
 export interface DoneMessage {

@@ -9,7 +9,7 @@ import { createStorage } from "../storage/index.ts";
 import { loadEngine } from "./engine.ts";
 import { readEnv } from "./env.ts";
 import { appendLog, type LogLevel } from "./logs.ts";
-import { AppRuntime, type HostServices, type Limits } from "./sandbox.ts";
+import { AppRuntime, type HostServices } from "./sandbox.ts";
 import type { DoneMessage, RunMessage, WireUser } from "./wire.ts";
 
 declare const self: Worker;
@@ -17,13 +17,29 @@ declare const self: Worker;
 interface InitMessage {
   type: "init";
   dbPath: string;
-  limits: Limits;
 }
 
 let store: Store | undefined;
-let limits: Limits;
 let engine: Promise<QuickJSWASMModule> | undefined;
 const runtimes = new Map<string, AppRuntime>();
+const lastUsed = new Map<string, number>();
+/** Runtimes idle this long are freed; beyond MAX_RUNTIMES the least recently used goes first. */
+const IDLE_MS = 5 * 60 * 1000;
+const MAX_RUNTIMES = 64;
+/** Set when a runtime could not be torn down: the pool replaces this worker after its next answer. */
+let unsound = false;
+
+function evict(appId: string): void {
+  const rt = runtimes.get(appId);
+  runtimes.delete(appId);
+  lastUsed.delete(appId);
+  if (rt && !rt.dispose()) unsound = true;
+}
+
+setInterval(() => {
+  const now = Date.now();
+  for (const [appId, at] of lastUsed) if (now - at > IDLE_MS) evict(appId);
+}, 60_000);
 
 /** The version's api/ and private/ files, read once per runtime. */
 function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
@@ -75,16 +91,19 @@ function services(db: Store, appId: string, versionId: string): HostServices {
 async function run(msg: RunMessage): Promise<DoneMessage> {
   const db = store!;
   let rt = runtimes.get(msg.app.id);
-  let recycle = false;
   if (rt && rt.app.versionId !== msg.app.versionId) {
     // A new deploy starts a fresh runtime.
-    recycle = !rt.dispose();
-    runtimes.delete(msg.app.id);
+    evict(msg.app.id);
     rt = undefined;
   }
+  if (!rt && runtimes.size >= MAX_RUNTIMES) {
+    const oldest = [...lastUsed].sort((a, b) => a[1] - b[1])[0];
+    if (oldest) evict(oldest[0]);
+  }
+  lastUsed.set(msg.app.id, Date.now());
   if (!rt) {
     engine ??= loadEngine();
-    rt = new AppRuntime(await engine, msg.app, services(db, msg.app.id, msg.app.versionId), limits);
+    rt = new AppRuntime(await engine, msg.app, services(db, msg.app.id, msg.app.versionId), msg.limits);
     runtimes.set(msg.app.id, rt);
   }
   const { res, broken } = await rt.handle(msg);
@@ -92,9 +111,10 @@ async function run(msg: RunMessage): Promise<DoneMessage> {
     // A runtime stopped mid-way (time or memory) is not trusted again, nor is tearing it down:
     // the whole worker is replaced, and the next request gets a fresh one.
     runtimes.delete(msg.app.id);
-    recycle = true;
+    lastUsed.delete(msg.app.id);
+    unsound = true;
   }
-  return { type: "done", id: msg.id, res, recycle };
+  return { type: "done", id: msg.id, res, recycle: unsound };
 }
 
 // One request at a time per worker keeps a runtime's state consistent; apps are spread across workers.
@@ -104,7 +124,6 @@ self.onmessage = (event: MessageEvent<InitMessage | RunMessage>) => {
   const msg = event.data;
   if (msg.type === "init") {
     store = openStore(msg.dbPath, { create: false });
-    limits = msg.limits;
     return;
   }
   queue = queue.then(async () => {

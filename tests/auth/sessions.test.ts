@@ -302,7 +302,7 @@ describe("housekeeping", () => {
     db.query(
       "INSERT INTO login_attempts (key, failures, window_start, locked_until) VALUES ('ip:old', 1, 0, NULL)",
     ).run();
-    const removed = sweep(s.store);
+    const removed = await sweep(s.store);
     expect(removed).toMatchObject({ sessions: 1, oauthStates: 1, deploys: 1 });
     expect(removed.loginAttempts).toBeGreaterThanOrEqual(1);
     expect(db.query("SELECT 1 FROM sessions WHERE id = 'old'").get()).toBeNull();

@@ -12,6 +12,7 @@ const expected: Record<string, string[]> = {
   minimal: ["index.html", "manifest.json"],
   static: ["404.html", "about.html", "index.html", "manifest.json", "style.css"],
   spa: ["app.js", "index.html", "manifest.json"],
+  api: ["api", "app.js", "index.html", "manifest.json"],
 };
 
 describe("app create", () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createSession } from "../../src/auth/sessions.ts";
+import { templateFiles } from "../../src/cli/commands/app/templates.ts";
 import { newId } from "../../src/core/ids.ts";
 import { apiJson, deployFiles } from "../helpers/deploy.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -291,5 +292,43 @@ describe("hostile code: each ends in a clear error, the server keeps serving, th
 
   test("an endless async loop is cut too", async () => {
     await expectError("/api/async-spin", 504, "TIMEOUT");
+  });
+});
+
+describe("the api template (app create --template api)", () => {
+  test("deploys as written and its CRUD API works", async () => {
+    await deployFiles(s, "tmpl", templateFiles("tmpl", "api"));
+    const json = { "content-type": "application/json" };
+    expect((await call("tmpl", "/api/items")).json as unknown).toEqual([]);
+    const made = await call("tmpl", "/api/items", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ text: " milk " }),
+    });
+    expect(made.status).toBe(201);
+    expect(made.json).toMatchObject({ text: "milk" });
+    expect((await call("tmpl", "/api/items", { method: "POST", headers: json, body: "{}" })).status).toBe(
+      400,
+    );
+    const list = (await call("tmpl", "/api/items")).json as unknown as Array<{ id: string }>;
+    expect(list).toHaveLength(1);
+    expect((await call("tmpl", `/api/items/${list[0]!.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await call("tmpl", `/api/items/${list[0]!.id}`)).status).toBe(404);
+    expect((await call("tmpl", "/")).text).toContain("<h1>tmpl</h1>");
+  });
+});
+
+describe("limits are configurable per instance", () => {
+  test("a shorter appTimeoutMs applies to the next request", async () => {
+    const put = await apiJson(s, "PUT", "/api/system/config", { appTimeoutMs: 300 });
+    expect(put.status).toBe(200);
+    try {
+      const r = await call("mod", "/api/spin");
+      expect(r.status).toBe(504);
+      expect((r.json.error as { message: string }).message).toContain("300 ms");
+    } finally {
+      await apiJson(s, "PUT", "/api/system/config", { appTimeoutMs: 5000 });
+    }
+    expect((await call("mod", "/api/import")).json).toEqual({ four: 4 });
   });
 });

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import * as v from "valibot";
 import { FaztError } from "../../../core/errors.ts";
@@ -36,7 +36,10 @@ export default defineCommand({
     if (!isEmptyOrMissing(dir)) throw new FaztError("CONFLICT", `./${name} exists and is not empty`);
     const files = templateFiles(name, template);
     mkdirSync(dir, { recursive: true });
-    for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
     const list = Object.keys(files).sort();
     emit(s.globals.format, { name, template, dir, files: list }, () =>
       [

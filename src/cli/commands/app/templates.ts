@@ -2,7 +2,7 @@
  * What `app create` writes (SPEC §5). Small, valid, and each one passes
  * `app validate` and deploys as is.
  */
-export const TEMPLATES = ["minimal", "static", "spa"] as const;
+export const TEMPLATES = ["minimal", "static", "spa", "api"] as const;
 export type Template = (typeof TEMPLATES)[number];
 
 const page = (title: string, body: string, head = "") => `<!doctype html>
@@ -61,6 +61,70 @@ window.addEventListener("popstate", render);
 render();
 `,
         "manifest.json": manifest({ spa: true }),
+      };
+    case "api":
+      return {
+        "index.html": page(
+          name,
+          `  <h1>${name}</h1>
+  <form id="add"><input name="text" placeholder="Something to remember" required> <button>Add</button></form>
+  <ul id="items"></ul>
+  <script type="module" src="/app.js"></script>`,
+        ),
+        "app.js": `// Talks to api/main.js: list, add and remove items.
+const list = document.getElementById("items");
+
+async function load() {
+  const items = await (await fetch("/api/items")).json();
+  list.innerHTML = "";
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.textContent = item.text + " ";
+    const del = document.createElement("button");
+    del.textContent = "remove";
+    del.onclick = async () => {
+      await fetch("/api/items/" + item.id, { method: "DELETE" });
+      load();
+    };
+    li.append(del);
+    list.append(li);
+  }
+}
+
+document.getElementById("add").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const text = new FormData(e.target).get("text");
+  await fetch("/api/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) });
+  e.target.reset();
+  load();
+});
+load();
+`,
+        "api/main.js": `// A small CRUD API in module style (SPEC §8). Data lives in the app's document store.
+const json = (data, status = 200) => Response.json(data, { status });
+
+export default async function (req, ctx) {
+  const url = new URL(req.url);
+  const [, , resource, id] = url.pathname.split("/"); // "", "api", "items", id?
+  if (resource !== "items") return json({ error: "not found" }, 404);
+  const items = fazt.app.ds;
+
+  if (req.method === "GET" && !id) return items.find("items", {}, { sort: { _createdAt: 1 } });
+  if (req.method === "GET") return items.findOne("items", id) ?? json({ error: "not found" }, 404);
+  if (req.method === "POST" && !id) {
+    const body = await req.json();
+    if (typeof body.text !== "string" || !body.text.trim()) return json({ error: "text is required" }, 400);
+    const newId = items.insert("items", { text: body.text.trim() });
+    console.log("added", newId, "for request", ctx.requestId);
+    return json(items.findOne("items", newId), 201);
+  }
+  if (req.method === "DELETE" && id) {
+    return items.delete("items", id) ? new Response(null, { status: 204 }) : json({ error: "not found" }, 404);
+  }
+  return json({ error: "method not allowed" }, 405);
+}
+`,
+        "manifest.json": manifest(),
       };
   }
 }

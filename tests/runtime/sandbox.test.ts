@@ -332,3 +332,31 @@ describe("limits are configurable per instance", () => {
     expect((await call("mod", "/api/import")).json).toEqual({ four: 4 });
   });
 });
+
+describe("concurrent writers", () => {
+  test("many concurrent requests writing through app code never hit 'database is locked'", async () => {
+    const app = `export default async (req) => {
+      if (req.method === "POST") { const id = fazt.app.ds.insert("rows", await req.json()); fazt.app.kv.set("last", id); return Response.json({ id }, { status: 201 }); }
+      return { count: fazt.app.ds.count("rows") };
+    }`;
+    await deployFiles(s, "writer-a", { "index.html": "a", "api/main.js": app });
+    await deployFiles(s, "writer-b", { "index.html": "b", "api/main.js": app });
+    const posts = Array.from({ length: 60 }, (_, i) =>
+      call(i % 2 ? "writer-a" : "writer-b", "/api/rows", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ i }),
+      }),
+    );
+    // The serving thread writes too (deploys) while the workers insert.
+    const deploys = [
+      deployFiles(s, "busy", { "index.html": "1" }),
+      deployFiles(s, "busy", { "index.html": "2" }),
+    ];
+    const results = await Promise.all(posts);
+    await Promise.all(deploys);
+    expect(results.map((r) => r.status).filter((st) => st !== 201)).toEqual([]);
+    expect((await call("writer-a", "/api/rows")).json).toEqual({ count: 30 });
+    expect((await call("writer-b", "/api/rows")).json).toEqual({ count: 30 });
+  });
+});

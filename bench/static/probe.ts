@@ -1,8 +1,9 @@
 /**
- * One raw HTTP/1.1 GET over a plain socket, with the request wrk sends (no
+ * One raw HTTP/1.1 request over a plain socket, with the request wrk sends (no
  * Accept-Encoding): used to check, before measuring, that every server
  * answers 200 with the same bytes, uncompressed, on a keep-alive connection,
- * and to see how many header bytes each adds to a response.
+ * and to see how many header bytes each adds to a response. A GET unless
+ * `init` says otherwise (bench/runtime POSTs a JSON body).
  */
 
 export interface Probe {
@@ -13,8 +14,29 @@ export interface Probe {
   body: Uint8Array;
 }
 
-export async function probe(port: number, host: string, path: string, timeoutMs = 5000): Promise<Probe> {
-  const request = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+export interface ProbeInit {
+  method?: string;
+  /** Sent with its Content-Length. */
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export async function probe(
+  port: number,
+  host: string,
+  path: string,
+  timeoutMs = 5000,
+  init: ProbeInit = {},
+): Promise<Probe> {
+  const method = init.method ?? "GET";
+  const body = init.body === undefined ? undefined : new TextEncoder().encode(init.body);
+  const extra = Object.entries({
+    ...init.headers,
+    ...(body === undefined ? {} : { "Content-Length": String(body.byteLength) }),
+  })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  const request = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n${init.body ?? ""}`;
   const chunks: Uint8Array[] = [];
   let received = 0;
   return await new Promise<Probe>((resolve, reject) => {
@@ -25,7 +47,7 @@ export async function probe(port: number, host: string, path: string, timeoutMs 
       length: number;
     } | null = null;
     const timer = setTimeout(
-      () => reject(new Error(`GET ${path} on :${port}: no full answer in ${timeoutMs} ms`)),
+      () => reject(new Error(`${method} ${path} on :${port}: no full answer in ${timeoutMs} ms`)),
       timeoutMs,
     );
     const all = () => {
@@ -63,7 +85,7 @@ export async function probe(port: number, host: string, path: string, timeoutMs 
             if (!Number.isFinite(length)) {
               clearTimeout(timer);
               s.end();
-              reject(new Error(`GET ${path} on :${port}: no content-length (${lines[0]})`));
+              reject(new Error(`${method} ${path} on :${port}: no content-length (${lines[0]})`));
               return;
             }
             head = { status, headers, headerBytes: end + 4, length };

@@ -64,10 +64,21 @@ export interface WrkOptions {
   threads: number;
   connections: number;
   seconds: number;
+  /** A Lua script for wrk (`-s`), e.g. one that POSTs a body. */
+  script?: string;
 }
 
-/** One wrk run; throws when wrk fails or reports errors, or the responses are shorter than `minBytes`. */
-export async function wrk(bin: string, o: WrkOptions, minBytes: number): Promise<WrkResult> {
+/**
+ * One wrk run; throws when wrk fails or reports errors, or the responses are
+ * shorter than `minBytes` or longer than `maxBytes` (per response, headers
+ * included, 1% either way for wrk's rounding).
+ */
+export async function wrk(
+  bin: string,
+  o: WrkOptions,
+  minBytes: number,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<WrkResult> {
   const cmd = [
     bin,
     `-t${o.threads}`,
@@ -77,6 +88,7 @@ export async function wrk(bin: string, o: WrkOptions, minBytes: number): Promise
     "10s",
     "-H",
     `Host: ${o.host}`,
+    ...(o.script === undefined ? [] : ["-s", o.script]),
     o.url,
   ];
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
@@ -91,6 +103,11 @@ export async function wrk(bin: string, o: WrkOptions, minBytes: number): Promise
   if (result.bytesPerResponse < minBytes * 0.99) {
     throw new Error(
       `${cmd.join(" ")}: ${result.bytesPerResponse.toFixed(0)} bytes per response, the file is ${minBytes} (redirects or errors?)\n${out}`,
+    );
+  }
+  if (result.bytesPerResponse > maxBytes * 1.01) {
+    throw new Error(
+      `${cmd.join(" ")}: ${result.bytesPerResponse.toFixed(0)} bytes per response, more than the ${maxBytes} expected (errors?)\n${out}`,
     );
   }
   return result;

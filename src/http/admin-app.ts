@@ -8,12 +8,14 @@ import { errorResponse, json } from "./envelope.ts";
 import { aliasRoutes } from "./routes/aliases.ts";
 import { appRuntimeRoutes } from "./routes/app-runtime.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { backupRoutes } from "./routes/backups.ts";
 import { deployRoutes } from "./routes/deploys.ts";
 import { inviteApiRoutes } from "./routes/invites-api.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { providerRoutes } from "./routes/providers.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { upgradeRoutes } from "./routes/upgrade.ts";
 import { userRoutes } from "./routes/users.ts";
 
 export type AdminEnv = RequestEnv;
@@ -31,6 +33,8 @@ export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): 
   app.route("/api/apps", appRoutes(ctx));
   app.route("/api/aliases", aliasRoutes(ctx));
   app.route("/api/keys", keyRoutes(ctx));
+  app.route("/api/upgrade", upgradeRoutes(ctx));
+  app.route("/api/backups", backupRoutes(ctx));
   app.route("/api/auth/providers", providerRoutes(ctx));
   app.route("/api/users", userRoutes(ctx));
   app.route("/api/invites", inviteApiRoutes(ctx));

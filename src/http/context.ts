@@ -20,6 +20,8 @@ export interface ServerContext {
   startedAt: number;
   /** Re-reads the stored config (after a change through the API); overrides still win. */
   reloadConfig(): void;
+  /** [https] Set when serving HTTPS: told when aliases change so a certificate covers them. */
+  httpsManager?: { namesChanged(): void };
 }
 
 export function createContext(store: Store, log: Logger, overrides: ConfigPatch = {}): ServerContext {

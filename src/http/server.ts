@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import { FaztError } from "../core/errors.ts";
 import { startHousekeeping } from "../ops/housekeeping.ts";
+import type { HttpsServeOptions, HttpsServing } from "../ops/https/serve.ts"; // [https]
 import { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
@@ -21,7 +22,7 @@ const BODY_SLACK = 1024 * 1024;
 
 export async function startServer(
   ctx: ServerContext,
-  opts: { port: number; hostname?: string },
+  opts: { port: number; hostname?: string; https?: HttpsServeOptions }, // [https] `https`: ACME options
 ): Promise<RunningServer> {
   // The admin UI is read on its first request, not at start: start-up stays short.
   let ui: Promise<AdminUi> | undefined;
@@ -32,18 +33,24 @@ export async function startServer(
     }));
   const handler = createHandler(ctx, loadUi);
   let server: Server<undefined>;
+  let https: HttpsServing | undefined; // [https]
+  const listen = {
+    hostname: opts.hostname ?? "0.0.0.0",
+    idleTimeout: IDLE_TIMEOUT_S,
+    maxRequestBodySize: ctx.config.maxDeployBytes + BODY_SLACK,
+    fetch: handler,
+    error: (err: Error) => {
+      ctx.log.error("server error", { error: String(err) });
+      return errorResponse(err);
+    },
+  };
   try {
-    server = Bun.serve({
-      port: opts.port,
-      hostname: opts.hostname ?? "0.0.0.0",
-      idleTimeout: IDLE_TIMEOUT_S,
-      maxRequestBodySize: ctx.config.maxDeployBytes + BODY_SLACK,
-      fetch: handler,
-      error: (err) => {
-        ctx.log.error("server error", { error: String(err) });
-        return errorResponse(err);
-      },
-    });
+    // [https] TLS with ACME certificates + port 80 (src/ops/https/serve.ts); loaded only when on.
+    if (ctx.config.https && opts.https) {
+      https = await (await import("../ops/https/serve.ts")).startHttps(ctx, listen, opts.port, opts.https);
+      ctx.httpsManager = https.manager;
+    }
+    server = https ? https.server : Bun.serve({ port: opts.port, ...listen });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE" || /in use/i.test(err.message)) {
@@ -62,21 +69,27 @@ export async function startServer(
   }
   // After listening, so the sweep never delays the first request.
   const stopHousekeeping = startHousekeeping(ctx.store, ctx.log);
-  const port = server.port ?? opts.port;
+  const port = https ? https.port : (server.port ?? opts.port); // [https]
   let stopping: Promise<void> | undefined;
   return {
-    server,
+    get server() {
+      return https ? https.server : server; // [https] the TLS listener changes with its certificate
+    },
     port,
-    url: `http://${opts.hostname === "127.0.0.1" ? "127.0.0.1" : "localhost"}:${port}`,
+    url: `${https ? "https" : "http"}://${opts.hostname === "127.0.0.1" ? "127.0.0.1" : "localhost"}:${port}`, // [https]
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
         // Open log streams (SSE) would hold the graceful stop for its whole grace period.
         // (Imported here, not at the top: start-up does not load the admin routes.)
         (await import("./routes/app-runtime.ts")).closeLogStreams();
-        const graceful = server.stop(false);
-        const timer = setTimeout(() => void server.stop(true), graceMs);
-        await graceful;
-        clearTimeout(timer);
+        if (https)
+          await https.stop(graceMs); // [https] both listeners, and any draining one
+        else {
+          const graceful = server.stop(false);
+          const timer = setTimeout(() => void server.stop(true), graceMs);
+          await graceful;
+          clearTimeout(timer);
+        }
         ctx.hosting.close();
         ctx.closeRuntime();
         stopHousekeeping();

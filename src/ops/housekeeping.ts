@@ -1,18 +1,23 @@
 import { sweepSessions } from "../auth/sessions.ts";
 import type { Logger } from "../core/log.ts";
+import { readConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 
 const HOUR = 60 * 60 * 1000;
 
-/** One pass: expired sessions, OAuth states, deploy sessions, old app logs and stale sign-in counters go. */
+/**
+ * One pass: expired sessions, OAuth states, deploy sessions, old app logs and
+ * stale sign-in counters go; the daily snapshot is taken when it is due.
+ */
 export async function sweep(store: Store, now = Date.now()): Promise<Record<string, number>> {
   // Loaded here, not at the top: the server's start-up does not need them.
-  const [{ trimLogs }, { sweepExpiredKv }] = await Promise.all([
+  const [{ trimLogs }, { sweepExpiredKv }, { autoSnapshot }] = await Promise.all([
     import("../runtime/logs.ts"),
     import("../storage/index.ts"),
+    import("./backups.ts"),
   ]);
   const db = store.sqlite;
-  return {
+  const removed = {
     sessions: sweepSessions(store, now),
     oauthStates: db.query("DELETE FROM oauth_states WHERE expires_at <= ?").run(now).changes,
     deploys: db.query("DELETE FROM deploys WHERE expires_at <= ?").run(now).changes,
@@ -22,6 +27,9 @@ export async function sweep(store: Store, now = Date.now()): Promise<Record<stri
       .query("DELETE FROM login_attempts WHERE window_start <= ?1 AND coalesce(locked_until, 0) <= ?2")
       .run(now - HOUR, now).changes,
   };
+  // Last, so a failing snapshot (a full disk) cannot stop the sweeps above; it is logged as a failed pass.
+  const snapshot = autoSnapshot(store, readConfig(store).backupKeep, now);
+  return { ...removed, backups: snapshot.created ? 1 : 0, backupsPruned: snapshot.pruned.length };
 }
 
 /** Sweeps at start and then hourly while the server runs; returns the function that stops it. */

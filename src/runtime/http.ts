@@ -117,7 +117,7 @@ export async function runApi(
     browser: /text\/html/.test(accept),
   });
   const headers: Record<string, string> = { ...res.headers, ...common };
-  const body = Buffer.from(res.body, "base64");
+  const body = res.text ?? Buffer.from(res.body ?? "", "base64");
   const noBody = req.method === "HEAD" || res.status === 204 || res.status === 304;
   return new Response(noBody ? null : body, { status: res.status, headers });
 }

@@ -404,13 +404,22 @@
     this.headers = new Headers(init.headers);
     this.ok = this.status >= 200 && this.status < 300;
     if (body == null) this._bytes = new Uint8Array(0);
-    else {
-      if (typeof body === "string" && !this.headers.has("content-type"))
-        this.headers.set("content-type", "text/plain; charset=utf-8");
-      this._bytes = asBytes(body);
-    }
+    else if (typeof body === "string") {
+      if (!this.headers.has("content-type")) this.headers.set("content-type", "text/plain; charset=utf-8");
+      // Kept as text: encoded only if the app reads the bytes back.
+      this._text = body;
+    } else this._bytes = asBytes(body);
   }
   Response.prototype = Object.create(Body.prototype);
+  Object.defineProperty(Response.prototype, "_bytes", {
+    get: function () {
+      if (this.__bytes === undefined) this.__bytes = utf8Encode(this._text === undefined ? "" : this._text);
+      return this.__bytes;
+    },
+    set: function (v) {
+      this.__bytes = v;
+    },
+  });
   Response.json = (data, init) => {
     var r = new Response(JSON.stringify(data), init);
     r.headers.set("content-type", "application/json; charset=utf-8");
@@ -421,27 +430,45 @@
   g.Response = Response;
 
   // --- what the host calls ----------------------------------------------------
-  // A handler's result as the wire form the host reads back.
+  // A handler's result as the wire form the host reads back: text bodies travel
+  // as text (no base64 round trip), bytes as base64.
+  function wire(status, headers, value) {
+    if (typeof value === "string") return JSON.stringify({ status: status, headers: headers, text: value });
+    return JSON.stringify({ status: status, headers: headers, body: toB64(value) });
+  }
   g.__toWire = (value) => {
     if (value instanceof Response) {
       var h = {};
       value.headers.forEach((v, k) => {
         h[k] = v;
       });
-      return JSON.stringify({ status: value.status, headers: h, body: toB64(value._bytes) });
+      return wire(value.status, h, value._text !== undefined ? value._text : value._bytes);
     }
-    if (value === undefined || value === null) return JSON.stringify({ status: 204, headers: {}, body: "" });
-    if (typeof value === "string")
-      return JSON.stringify({
-        status: 200,
-        headers: { "content-type": "text/plain; charset=utf-8" },
-        body: toB64(utf8Encode(value)),
-      });
-    return JSON.stringify({
-      status: 200,
-      headers: { "content-type": "application/json; charset=utf-8" },
-      body: toB64(utf8Encode(JSON.stringify(value))),
+    if (value === undefined || value === null) return JSON.stringify({ status: 204, headers: {}, text: "" });
+    if (typeof value === "string") return wire(200, { "content-type": "text/plain; charset=utf-8" }, value);
+    return wire(200, { "content-type": "application/json; charset=utf-8" }, JSON.stringify(value));
+  };
+  // One crossing per request (module style): build the Request, call the handler, return the
+  // wire form — or a promise of it.
+  g.__dispatch = (json) => {
+    var m = JSON.parse(json);
+    var req = new Request(m.url, {
+      method: m.method,
+      headers: m.headers,
+      body: m.body ? fromB64(m.body) : null,
+      _form: m.form,
     });
+    var h = g.__handler;
+    var out = typeof h === "function" ? h(req, m.ctx) : h.fetch(req, m.ctx);
+    if (out && typeof out.then === "function") return out.then(g.__toWire);
+    return g.__toWire(out);
+  };
+  // The same for classic style: set `request`, run the script, read `respond` or the completion value.
+  g.__classic = (json, code) => {
+    g.__classicBegin(json);
+    var out = (0, eval)(code);
+    if (out && typeof out.then === "function") return out.then(g.__classicEnd);
+    return g.__classicEnd(out);
   };
   g.__errorWire = (e) => {
     var isErr = e instanceof Error;
@@ -592,20 +619,14 @@
     Object.keys(r.headers).forEach((k) => {
       headers[k.toLowerCase()] = String(r.headers[k]);
     });
-    if (r.body === undefined || r.body === null)
-      return JSON.stringify({ status: r.status, headers: headers, body: "" });
+    if (r.body === undefined || r.body === null) return JSON.stringify({ status: r.status, headers: headers, text: "" });
     if (typeof r.body === "string") {
       if (!headers["content-type"]) headers["content-type"] = "text/plain; charset=utf-8";
-      return JSON.stringify({ status: r.status, headers: headers, body: toB64(utf8Encode(r.body)) });
+      return wire(r.status, headers, r.body);
     }
-    if (r.body instanceof Uint8Array)
-      return JSON.stringify({ status: r.status, headers: headers, body: toB64(r.body) });
+    if (r.body instanceof Uint8Array) return wire(r.status, headers, r.body);
     if (!headers["content-type"]) headers["content-type"] = "application/json; charset=utf-8";
-    return JSON.stringify({
-      status: r.status,
-      headers: headers,
-      body: toB64(utf8Encode(JSON.stringify(r.body))),
-    });
+    return wire(r.status, headers, JSON.stringify(r.body));
   };
   // require() of the app's own api/ files, CommonJS style.
   var modules = {};

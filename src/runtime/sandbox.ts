@@ -177,42 +177,33 @@ export class AppRuntime {
     this.#env = this.services.env();
     const vm = this.vm;
     try {
-      let result: QuickJSHandle;
-      let finishName: string;
+      // One crossing into the VM per request; the prelude builds the request, calls the
+      // handler and returns the response's wire form (or a promise of it).
+      let call: ReturnType<QuickJSContext["callFunction"]>;
       if (this.#module) {
-        const fn = await this.#moduleHandler(deadline);
-        const makeReq = vm.getProp(vm.global, "__makeRequest");
-        const makeCtx = vm.getProp(vm.global, "__makeCtx");
-        const reqJson = vm.newString(
+        await this.#moduleHandler(deadline);
+        const dispatch = vm.getProp(vm.global, "__dispatch");
+        const json = vm.newString(
           JSON.stringify({
             method: msg.req.method,
             url: msg.req.url,
             headers: msg.req.headers,
             body: msg.req.body,
             form: msg.req.form,
+            ctx: {
+              app: { id: this.app.id, name: this.app.name },
+              user: msg.user,
+              env: this.#env,
+              requestId: msg.requestId,
+            },
           }),
         );
-        const ctxJson = vm.newString(
-          JSON.stringify({
-            app: { id: this.app.id, name: this.app.name },
-            user: msg.user,
-            env: this.#env,
-            requestId: msg.requestId,
-          }),
-        );
-        const reqH = vm.unwrapResult(vm.callFunction(makeReq, vm.undefined, reqJson));
-        const ctxH = vm.unwrapResult(vm.callFunction(makeCtx, vm.undefined, ctxJson));
-        for (const h of [makeReq, makeCtx, reqJson, ctxJson]) h.dispose();
-        const callee = vm.typeof(fn) === "function" ? fn : vm.getProp(fn, "fetch");
-        const r = vm.callFunction(callee, fn, reqH, ctxH);
-        if (callee !== fn) callee.dispose();
-        reqH.dispose();
-        ctxH.dispose();
-        result = this.#unwrap(r);
-        finishName = "__toWire";
+        call = vm.callFunction(dispatch, vm.undefined, json);
+        dispatch.dispose();
+        json.dispose();
       } else {
-        const begin = vm.getProp(vm.global, "__classicBegin");
-        const reqJson = vm.newString(
+        const classic = vm.getProp(vm.global, "__classic");
+        const json = vm.newString(
           JSON.stringify({
             method: msg.req.method,
             path: msg.req.path,
@@ -222,24 +213,12 @@ export class AppRuntime {
             files: msg.req.files,
           }),
         );
-        vm.unwrapResult(vm.callFunction(begin, vm.undefined, reqJson)).dispose();
-        begin.dispose();
-        reqJson.dispose();
-        const run = vm.getProp(vm.global, "__classicRun");
-        const code = vm.newString(this.#source);
-        const r = vm.callFunction(run, vm.undefined, code);
-        run.dispose();
-        code.dispose();
-        result = this.#unwrap(r);
-        finishName = "__classicEnd";
+        const code = this.#sourceHandle();
+        call = vm.callFunction(classic, vm.undefined, json, code);
+        classic.dispose();
+        json.dispose();
       }
-      const settled = await this.#settle(result, deadline);
-      // Taken only now, so that no handle is left behind when the code above throws.
-      const finish = vm.getProp(vm.global, finishName);
-      const wireResult = vm.callFunction(finish, vm.undefined, settled);
-      finish.dispose();
-      settled.dispose();
-      const wire = this.#unwrap(wireResult);
+      const wire = await this.#settle(this.#unwrap(call), deadline);
       const res = JSON.parse(vm.getString(wire)) as WireResponse;
       wire.dispose();
       return { res, broken: null };
@@ -261,6 +240,13 @@ export class AppRuntime {
     }
   }
 
+  #source_: QuickJSHandle | undefined;
+  /** The classic script's text as a VM string, made once. */
+  #sourceHandle(): QuickJSHandle {
+    this.#source_ ??= this.vm.newString(this.#source);
+    return this.#source_;
+  }
+
   /** The module's default export, evaluated once per version. */
   async #moduleHandler(deadline: number): Promise<QuickJSHandle> {
     if (this.#handler) return this.#handler;
@@ -275,6 +261,8 @@ export class AppRuntime {
       def.dispose();
       throw new HostError("api/main.js must `export default` a function or an object with fetch()");
     }
+    // The prelude's dispatcher calls it from there on.
+    this.vm.setProp(this.vm.global, "__handler", def);
     this.#handler = def;
     return def;
   }
@@ -390,6 +378,7 @@ export class AppRuntime {
   dispose(): boolean {
     try {
       this.#handler?.dispose();
+      this.#source_?.dispose();
       this.vm.dispose();
       this.rt.dispose();
       return true;

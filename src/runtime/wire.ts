@@ -37,8 +37,10 @@ export interface WireRequest {
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;
-  /** base64 */
-  body: string;
+  /** A text body, as it is (most handlers answer text or JSON)… */
+  text?: string;
+  /** …or bytes, base64. */
+  body?: string;
 }
 
 export interface RunMessage {

@@ -16,6 +16,7 @@ export function aliasRoutes(ctx: ServerContext): Hono<AuthEnv> {
   app.post("/", async (c) => {
     const { alias, created } = setAlias(ctx.store, await readJson(c, v.unknown(), ctx.config.maxBodyBytes));
     ctx.hosting.invalidate();
+    ctx.httpsManager?.namesChanged(); // [https] cover the new name
     return ok(alias, { status: created ? 201 : 200 });
   });
 

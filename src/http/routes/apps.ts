@@ -4,6 +4,7 @@ import { parse } from "../../core/validate.ts";
 import { getApp, listApps, listFiles, readFile, removeApp } from "../../deploy/apps.ts";
 import { listVersions, rollback } from "../../deploy/versions.ts";
 import { appUrl } from "../../hosting/urls.ts";
+import { snapshotBeforeRemove } from "../../ops/backups.ts";
 import { readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
@@ -32,6 +33,7 @@ export function appRoutes(ctx: ServerContext): Hono<AuthEnv> {
 
   app.delete("/:name", (c) => {
     const name = c.req.param("name");
+    snapshotBeforeRemove(ctx.store, name);
     removeApp(ctx.store, name);
     ctx.hosting.invalidate();
     ctx.log.info("app removed", { app: name });

@@ -39,6 +39,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
 
   const result = (o: DeployOutcome) => {
     ctx.hosting.invalidate();
+    ctx.httpsManager?.namesChanged(); // [https] a new app's alias gets a certificate
     ctx.log.info("deployed", { app: o.app, version: o.version.id, files: o.version.files });
     return ok(
       {

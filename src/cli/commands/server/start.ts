@@ -32,10 +32,17 @@ export default defineCommand({
     if (init.generatedPassword) console.log(passwordBanner(init.username, init.generatedPassword));
     const log = createLogger();
     const ctx = createContext(store, log, overrides);
-    const running = await startServer(ctx, { port: ctx.config.port, hostname });
+    // [https] ACME from Let's Encrypt unless FAZT_ACME_DIRECTORY names another CA (e.g. its staging).
+    const https = ctx.config.https
+      ? { directoryUrl: process.env.FAZT_ACME_DIRECTORY || undefined }
+      : undefined;
+    const running = await startServer(ctx, { port: ctx.config.port, hostname, https });
 
     const d = ctx.config.domain;
-    const base = (host: string) => `http://${host}:${running.port}`;
+    const base = (host: string) =>
+      https && running.port === 443
+        ? `https://${host}`
+        : `${https ? "https" : "http"}://${host}:${running.port}`; // [https]
     // Plain text and console.log: no colour check, so process.stdout stays unloaded at start-up.
     console.log(
       `Fazt ${VERSION} serving on ${base(d)}\n` +

@@ -1,0 +1,33 @@
+/**
+ * The apps bench/runtime deploys: each an `api/main.js` in module style
+ * (SPEC §8), and one static page.
+ */
+import type { SiteFile } from "../static/files.ts";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** An app whose only file is `api/main.js` with `code`. */
+export function apiApp(code: string): SiteFile[] {
+  return [{ path: "api/main.js", data: utf8(`${code}\n`) }];
+}
+
+/** hello-JSON: the baseline's `/api/hello`. */
+export const HELLO = apiApp(`export default () => ({ hello: "world" })`);
+
+/** One ds.insert per POST: the baseline's `/api/items`. */
+export const INSERT = apiApp(
+  `export default async (req) => ({ id: fazt.app.ds.insert("items", await req.json()) })`,
+);
+
+/** App A of the isolation run: every request spins until the 5 s limit cuts it (504). */
+export const SPIN = apiApp("export default () => { while (true) {} }");
+
+/** A tiny handler for the memory run; `n` makes every app's code (and blob) its own. */
+export function tinyApp(n: number): SiteFile[] {
+  return apiApp(`export default (req, ctx) => ({ app: ${n}, name: ctx.app.name })`);
+}
+
+/** What `tinyApp(n)` answers, deployed as `name`. */
+export function tinyAnswer(n: number, name: string): unknown {
+  return { app: n, name };
+}

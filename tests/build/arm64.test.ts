@@ -1,7 +1,8 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { ensureBinary, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
+import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
+import { zipOf } from "../helpers/zip.ts";
 
 // Compiled binaries (and qemu) start slowly on a busy machine: more than the default 5 s.
 setDefaultTimeout(60_000);
@@ -39,6 +40,45 @@ test.skipIf(!haveQemu && !requireQemu)(
     });
     const res = await fetch(`http://127.0.0.1:${server.port}/health`, { headers: { host: "localhost" } });
     expect(res.status).toBe(200);
+    expect(await server.stop("SIGTERM")).toBe(0);
+  },
+  300_000,
+);
+
+test.skipIf(!haveQemu && !requireQemu)(
+  "dist/fazt-linux-arm64 deploys and serves a site with app code under qemu",
+  async () => {
+    if (!haveQemu) throw new Error(`${QEMU} or ${SYSROOT} is missing`);
+    const binary = ensureBinary("linux-arm64");
+    const home = tempDir();
+    const port = freePort();
+    const wrap = [QEMU, "-L", SYSROOT];
+    const run = (args: string[]) => fazt(args, { home, binary, wrap });
+    expect(
+      (await run(["server", "init", "--password", "correct-horse-battery", "--port", String(port)])).code,
+    ).toBe(0);
+    const key = await run(["server", "create-key", "--name", "arm64", "--format", "json"]);
+    const token = (JSON.parse(key.stdout) as { data: { token: string } }).data.token;
+    server = await startServerProcess([], { home, port, binary, wrap, readyTimeoutMs: 60_000 });
+    const form = new FormData();
+    const zip = zipOf({
+      "index.html": "<h1>arm64</h1>",
+      "api/main.js":
+        "export default async (req) => ({ arch: 'arm64', n: fazt.app.ds.insert('hits', { at: Date.now() }) ? fazt.app.ds.count('hits') : 0 })",
+    });
+    form.append("file", new Blob([zip as Uint8Array<ArrayBuffer>]), "site.zip");
+    form.append("name", "site");
+    const deployed = await fetch(`http://127.0.0.1:${port}/api/deploy`, {
+      method: "POST",
+      headers: { host: "localhost", authorization: `Bearer ${token}` },
+      body: form,
+    });
+    expect(`${deployed.status} ${await deployed.text()}`).toStartWith("201");
+    const at = (path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { headers: { host: "site.localhost" } });
+    expect(await (await at("/")).text()).toBe("<h1>arm64</h1>");
+    expect(await (await at("/api/hit")).json()).toEqual({ arch: "arm64", n: 1 });
+    expect(await (await at("/api/hit")).json()).toEqual({ arch: "arm64", n: 2 });
     expect(await server.stop("SIGTERM")).toBe(0);
   },
   300_000,

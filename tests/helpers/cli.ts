@@ -18,10 +18,13 @@ export interface CliOptions {
   cwd?: string;
   /** Run this binary instead of `bun src/main.ts`. */
   binary?: string;
+  /** A command to run it under, e.g. `qemu-aarch64-static -L …`. */
+  wrap?: string[];
 }
 
 function command(args: string[], opts: CliOptions): string[] {
-  return opts.binary ? [opts.binary, ...args] : [process.execPath, MAIN, ...args];
+  const inner = opts.binary ? [opts.binary, ...args] : [process.execPath, MAIN, ...args];
+  return [...(opts.wrap ?? []), ...inner];
 }
 
 function environment(opts: CliOptions): Record<string, string> {
@@ -61,12 +64,12 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   args: string[],
-  opts: CliOptions & { port: number; readyTimeoutMs?: number; wrap?: string[] },
+  opts: CliOptions & { port: number; readyTimeoutMs?: number },
 ): Promise<ServerProcess> {
-  const cmd = [
-    ...(opts.wrap ?? []),
-    ...command(["server", "start", "--listen", "127.0.0.1", "--port", String(opts.port), ...args], opts),
-  ];
+  const cmd = command(
+    ["server", "start", "--listen", "127.0.0.1", "--port", String(opts.port), ...args],
+    opts,
+  );
   const proc = Bun.spawn(cmd, {
     cwd: opts.cwd ?? opts.home,
     env: environment(opts),
@@ -123,12 +126,19 @@ export async function startServerProcess(
  */
 export function ensureBinary(target: "linux-x64" | "linux-arm64"): string {
   const binary = join(ROOT, "dist", `fazt-${target}`);
+  // One pattern at a time: Bun.Glob finds nothing for a brace list of `**` patterns.
+  const patterns = [
+    "src/**/*",
+    "drizzle/**/*",
+    "admin-ui/src/**/*",
+    "admin-ui/index.html",
+    "build.ts",
+    "package.json",
+  ];
   const newestSource = Math.max(
-    ...[
-      ...new Bun.Glob(
-        "{src/**/*,drizzle/**/*,admin-ui/src/**/*,admin-ui/index.html,build.ts,package.json}",
-      ).scanSync(ROOT),
-    ].map((f) => statSync(join(ROOT, f)).mtimeMs),
+    ...patterns
+      .flatMap((p) => [...new Bun.Glob(p).scanSync(ROOT)])
+      .map((f) => statSync(join(ROOT, f)).mtimeMs),
   );
   if (!existsSync(binary) || statSync(binary).mtimeMs < newestSource) {
     const p = Bun.spawnSync([process.execPath, join(ROOT, "build.ts"), "--targets", target], { cwd: ROOT });

@@ -125,9 +125,14 @@
     if (v instanceof Uint8Array) return new Uint8Array(v);
     return JSON.parse(JSON.stringify(v));
   };
+  var timersNoted = false;
   var timers = [],
     nextTimer = 1;
   g.setTimeout = function (fn, ms) {
+    if (!timersNoted) {
+      timersNoted = true;
+      call("timers");
+    }
     var id = nextTimer++;
     timers.push({
       id: id,
@@ -152,6 +157,7 @@
   };
   g.__clearTimers = () => {
     timers = [];
+    timersNoted = false;
   };
 
   // --- console ---------------------------------------------------------------

@@ -6,6 +6,9 @@
  * 1. hello-JSON: `export default () => ({ hello: "world" })`, GET /api/hello.
  * 2. ds.insert per POST of `{"a":1}`: `fazt.app.ds.insert` against a bun:sqlite
  *    insert (WAL, synchronous=NORMAL) into a table.
+ * 2b. ds.find by an indexed field: 100,000 documents `{k, v}` inserted through
+ *    the app's own ds.insert, then `find("docs", {k: 42}, {limit: 10})`,
+ *    against the same query on a bun:sqlite table with an expression index.
  * 3. Isolation: app B's static 2 KiB page while app A spins in `while (true)`
  *    (a background client keeps SPIN_CLIENTS requests to A in flight, each cut
  *    at 5 s with a 504), against B's undisturbed figure of the same round.
@@ -43,7 +46,7 @@ import { sha256, throughputFiles } from "../static/files.ts";
 import { type Probe, type ProbeInit, probe } from "../static/probe.ts";
 import { type FaztServer, startFazt } from "../static/servers.ts";
 import { type WrkResult, wrk } from "../static/wrk.ts";
-import { HELLO, INSERT, SPIN, tinyAnswer, tinyApp } from "./apps.ts";
+import { FIND, FIND_DOCS, HELLO, INSERT, SPIN, tinyAnswer, tinyApp } from "./apps.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -211,6 +214,16 @@ export async function run(): Promise<Result[]> {
     const page = throughputFiles().find((f) => f.path === "page.html")!;
     await deploy(api, "app", HELLO);
     await deploy(api, "items", INSERT);
+    await deploy(api, "finder", FIND);
+    // 100,000 documents through the app's own ds.insert, in slices.
+    for (let from = 0; from < FIND_DOCS; from += 2000) {
+      const res = await fetch(`${api.base}/api/seed?from=${from}&to=${from + 2000}`, {
+        method: "POST",
+        headers: { host: "finder.localhost" },
+      });
+      if (res.status !== 200)
+        throw new Error(`seeding the find app failed: ${res.status} ${await res.text()}`);
+    }
     await deploy(api, "spin", SPIN);
     await deploy(api, "static", [page]);
 
@@ -229,6 +242,10 @@ export async function run(): Promise<Result[]> {
       (v) => typeof (v as { id?: unknown }).id === "string" && Object.keys(v as object).length === 1,
       '{"id": string}',
     );
+    const isTen = json(
+      (v) => Array.isArray(v) && v.length === 10 && v.every((d) => (d as { k?: unknown }).k === 42),
+      "10 documents with k = 42",
+    );
     const post = {
       script: luaPost,
       init: { method: "POST", body: POST_BODY, headers: { "Content-Type": "application/json" } },
@@ -242,6 +259,10 @@ export async function run(): Promise<Result[]> {
         fazt: await target("insert fazt", fazt.port, "items.localhost", "/api/items", isId, post),
         bun: await target("insert bun", bare.port, "localhost", "/api/items", isId, post),
       },
+      find: {
+        fazt: await target("find fazt", fazt.port, "finder.localhost", "/api/find?k=42", isTen),
+        bun: await target("find bun", bare.port, "localhost", "/api/find?k=42", isTen),
+      },
       page: await target("static B", fazt.port, "static.localhost", "/page.html", (b) =>
         sha256(b) === sha256(page.data) ? null : "not the deployed page",
       ),
@@ -253,12 +274,13 @@ export async function run(): Promise<Result[]> {
     const rps = {
       hello: { fazt: [] as number[], bun: [] as number[] },
       insert: { fazt: [] as number[], bun: [] as number[] },
+      find: { fazt: [] as number[], bun: [] as number[] },
       page: { calm: [] as number[], spin: [] as number[] },
     };
     const memory = { idle: [] as number[], after: [] as number[] };
     for (let round = 1; round <= ROUNDS; round++) {
       const faztFirst = round % 2 === 1;
-      for (const kind of ["hello", "insert"] as const) {
+      for (const kind of ["hello", "insert", "find"] as const) {
         const line: string[] = [];
         for (const who of faztFirst ? (["fazt", "bun"] as const) : (["bun", "fazt"] as const)) {
           const r = await load(tools.wrk, targets[kind][who]);
@@ -307,6 +329,7 @@ export async function run(): Promise<Result[]> {
     };
     note(`  per-round ratios, hello-JSON: ${ratios(rps.hello.fazt, rps.hello.bun)}`);
     note(`  per-round ratios, ds.insert: ${ratios(rps.insert.fazt, rps.insert.bun)}`);
+    note(`  per-round ratios, ds.find: ${ratios(rps.find.fazt, rps.find.bun)}`);
     note(`  per-round ratios, static B while A spins: ${ratios(rps.page.spin, rps.page.calm)}`);
     note(`  fazt RSS after the load: ${(fazt.rssKiB() / 1024).toFixed(1)} MiB`);
 
@@ -324,6 +347,14 @@ export async function run(): Promise<Result[]> {
         unit: "req/s",
         fazt: rps.insert.fazt,
         baseline: rps.insert.bun,
+        baselineName: "Bun.serve+sqlite",
+        minRatio: 0.3,
+      },
+      {
+        metric: `ds.find by an indexed field on 100,000 docs, ${CONNECTIONS} conns`,
+        unit: "req/s",
+        fazt: rps.find.fazt,
+        baseline: rps.find.bun,
         baselineName: "Bun.serve+sqlite",
         minRatio: 0.3,
       },

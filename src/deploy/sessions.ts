@@ -138,10 +138,29 @@ export function finishDeploy(store: Store, settings: DeploySettings, id: string)
     abandon(store, id, session);
     throw err;
   }
-  const db = store.sqlite;
-  const version = db
+  const version = activate(store, settings, manifest, rules, () => {
+    store.sqlite.query("DELETE FROM deploys WHERE id = ?").run(id);
+  });
+  const sizes = new Map(manifest.files.map((f) => [f.sha256, f.size]));
+  const uploadedBytes = session.missing.reduce((n, h) => n + (sizes.get(h) ?? 0), 0);
+  return { app: manifest.name, version, uploadedBytes };
+}
+
+/**
+ * The one write of a deploy: `first` (consume the session, or store the
+ * contents) and the new version with its activation, in one IMMEDIATE
+ * transaction — all of it or nothing.
+ */
+function activate(
+  store: Store,
+  settings: DeploySettings,
+  manifest: Manifest,
+  rules: ReturnType<typeof parseRules>,
+  first: () => void,
+): VersionInfo {
+  return store.sqlite
     .transaction(() => {
-      db.query("DELETE FROM deploys WHERE id = ?").run(id);
+      first();
       return createVersion(store, {
         appName: manifest.name,
         spa: manifest.spa,
@@ -152,9 +171,6 @@ export function finishDeploy(store: Store, settings: DeploySettings, id: string)
       }).version;
     })
     .immediate();
-  const sizes = new Map(manifest.files.map((f) => [f.sha256, f.size]));
-  const uploadedBytes = session.missing.reduce((n, h) => n + (sizes.get(h) ?? 0), 0);
-  return { app: manifest.name, version, uploadedBytes };
 }
 
 /** Ends a refused session and removes the contents it uploaded that nothing else uses. */
@@ -199,20 +215,9 @@ export async function deployFiles(
       pending.set(f.sha256, prepareBlob(f.sha256, f.data, mimeOf(f.path)));
   }
   const fresh = await Promise.all(pending.values());
-  const db = store.sqlite;
-  const version = db
-    .transaction(() => {
-      for (const blob of fresh) insertBlob(store, blob);
-      return createVersion(store, {
-        appName: manifest.name,
-        spa: manifest.spa,
-        message: manifest.message,
-        files: manifest.files,
-        ...rules,
-        keep: settings.keepVersions,
-      }).version;
-    })
-    .immediate();
+  const version = activate(store, settings, manifest, rules, () => {
+    for (const blob of fresh) insertBlob(store, blob);
+  });
   let uploadedBytes = 0;
   for (const b of fresh) uploadedBytes += b.data.byteLength;
   return { app: manifest.name, version, uploadedBytes };

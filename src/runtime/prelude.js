@@ -190,6 +190,17 @@
       return s;
     }
   }
+  // Shared by URLSearchParams and FormData: both keep `_list` of [key, value] pairs.
+  function listGet(k) {
+    for (var i = 0; i < this._list.length; i++) if (this._list[i][0] === k) return this._list[i][1];
+    return null;
+  }
+  function listGetAll(k) {
+    return this._list.filter((p) => p[0] === k).map((p) => p[1]);
+  }
+  function listHas(k) {
+    return this.get(k) !== null;
+  }
   function URLSearchParams(init) {
     this._list = [];
     if (init == null) return;
@@ -214,16 +225,9 @@
       }, this);
   }
   URLSearchParams.prototype = {
-    get: function (k) {
-      for (var i = 0; i < this._list.length; i++) if (this._list[i][0] === k) return this._list[i][1];
-      return null;
-    },
-    getAll: function (k) {
-      return this._list.filter((p) => p[0] === k).map((p) => p[1]);
-    },
-    has: function (k) {
-      return this.get(k) !== null;
-    },
+    get: listGet,
+    getAll: listGetAll,
+    has: listHas,
     set: function (k, v) {
       this.delete(k);
       this._list.push([k, String(v)]);
@@ -386,16 +390,9 @@
     append: function (k, v) {
       this._list.push([k, v]);
     },
-    get: function (k) {
-      for (var i = 0; i < this._list.length; i++) if (this._list[i][0] === k) return this._list[i][1];
-      return null;
-    },
-    getAll: function (k) {
-      return this._list.filter((p) => p[0] === k).map((p) => p[1]);
-    },
-    has: function (k) {
-      return this.get(k) !== null;
-    },
+    get: listGet,
+    getAll: listGetAll,
+    has: listHas,
     entries: function () {
       return this._list.slice()[Symbol.iterator]();
     },

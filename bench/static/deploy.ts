@@ -4,17 +4,11 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import type { DeployResult } from "../../tests/helpers/deploy.ts";
 import { type SiteFile, sha256 } from "./files.ts";
 
-export interface DeployResult {
-  app: string;
-  version: string;
-  seq: number;
-  files: number;
-  bytes: number;
-  uploadedBytes: number;
-  url: string;
-}
+// One description of the finish answer, shared with the tests.
+export type { DeployResult };
 
 export interface Api {
   /** e.g. http://127.0.0.1:4698 */

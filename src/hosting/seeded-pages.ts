@@ -1,28 +1,15 @@
+import { htmlDocument } from "../core/html.ts";
+
 /**
- * The pages a fresh instance shows: the welcome page of the `root` app and the
- * `404` app's page. They become real, replaceable apps with the hosting issue;
- * until then they are answered from here.
+ * What a fresh instance's seeded apps hold (`hosting/seed.ts`): the `root`
+ * app's welcome page and the `404` app's page. Deploying over either app
+ * replaces them.
  */
-const page = (title: string, body: string) => `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  main { max-width: 36rem; margin: 15vh auto; padding: 0 1.25rem; line-height: 1.5; }
+const CSS = `  main { max-width: 36rem; margin: 15vh auto; padding: 0 1.25rem; line-height: 1.5; }
   h1 { font-size: 2rem; margin: 0 0 .5rem; }
-  code { background: color-mix(in srgb, currentColor 10%, transparent); padding: .1rem .3rem; border-radius: .25rem; }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  code { background: color-mix(in srgb, currentColor 10%, transparent); padding: .1rem .3rem; border-radius: .25rem; }`;
+
+const page = (title: string, body: string) => htmlDocument(title, CSS, body);
 
 export const WELCOME_HTML = page(
   "Fazt is running",

@@ -1,4 +1,5 @@
 import { FaztError } from "../core/errors.ts";
+import { splitUrl } from "../core/url.ts";
 import type { Config } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 import { ContentCache } from "./content-cache.ts";
@@ -16,9 +17,16 @@ export type ApiHandler = (req: Request, site: AppSite, common: Common) => Promis
 export interface Hosting {
   /**
    * Answers a request for the app (or alias) `name`, or for an unknown host
-   * when `name` is null. `common` headers go on every response built here.
+   * when `name` is null. `common` headers go on every response built here;
+   * `path` and `query` are the request URL's, split once by the caller.
    */
-  serve(req: Request, name: string | null, common: Common): Response | Promise<Response>;
+  serve(
+    req: Request,
+    name: string | null,
+    common: Common,
+    path: string,
+    query: string,
+  ): Response | Promise<Response>;
   /** Apps or aliases changed in this process: forget what was resolved. */
   invalidate(): void;
   close(): void;
@@ -33,14 +41,6 @@ function redirect(common: Common, location: string, status = 301): Response {
   headers["content-length"] = "0";
   common.bytes = 0;
   return new Response(null, { status, headers });
-}
-
-/** The path and query of a request URL, without building a URL object (hot path). */
-function splitUrl(url: string): { path: string; query: string } {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const q = url.indexOf("?", start);
-  const path = start < 0 ? "/" : url.slice(start, q < 0 ? undefined : q);
-  return { path, query: q < 0 ? "" : url.slice(q) };
 }
 
 /**
@@ -183,7 +183,7 @@ export function createHosting(
     cache,
     invalidate: () => sites.invalidate(),
     close: () => sites.close(),
-    serve(req, name, common) {
+    serve(req, name, common, path, query) {
       const site = name === null ? null : sites.get(name);
       if (site === null) {
         if (req.method !== "GET" && req.method !== "HEAD") {
@@ -191,7 +191,6 @@ export function createHosting(
         }
         return instanceNotFound(req, common);
       }
-      const { path, query } = splitUrl(req.url);
       if (site.kind === "redirect") return redirect(common, `${site.url.replace(/\/+$/, "")}${path}${query}`);
       if (site.kind === "reserved") return instanceNotFound(req, common);
       return serveSite(req, site, common, path, query);

@@ -35,3 +35,14 @@ export async function readBytes(c: Context, limit: number): Promise<Uint8Array> 
     throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
   return bytes;
 }
+
+/** The string fields of an HTML form body (urlencoded or multipart), its declared size checked first. */
+export async function readFormFields(c: Context, limit: number): Promise<Record<string, string>> {
+  if (Number(c.req.header("content-length") ?? "0") > limit) {
+    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${limit} bytes`);
+  }
+  const form = await c.req.parseBody();
+  const fields: Record<string, string> = {};
+  for (const [k, val] of Object.entries(form)) if (typeof val === "string") fields[k] = val;
+  return fields;
+}

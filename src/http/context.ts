@@ -17,6 +17,11 @@ export interface ServerContext {
   hosting: Hosting;
   /** Stops the app-code workers, if any were started. */
   closeRuntime(): void;
+  /**
+   * Run before a graceful stop begins, by parts loaded on demand that hold
+   * long-lived requests (log streams): the server need not import them to stop.
+   */
+  beforeStop: Array<() => void>;
   startedAt: number;
   /** Re-reads the stored config (after a change through the API); overrides still win. */
   reloadConfig(): void;
@@ -64,6 +69,7 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
     closeRuntime() {
       void pool?.then((p) => p.close());
     },
+    beforeStop: [],
     startedAt: Date.now(),
     reloadConfig() {
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };

@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import type { Hono } from "hono";
 import { VERSION } from "../core/build-info.ts";
 import { FaztError } from "../core/errors.ts";
+import { splitUrl } from "../core/url.ts";
 import type { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
 import type { RequestEnv } from "./env.ts";
@@ -10,14 +11,6 @@ import { routeHostCached } from "./host-routing.ts";
 import { logRequest } from "./middleware/access-log.ts";
 import { requestIdOf } from "./middleware/request-id.ts";
 import { applySecurityHeaders } from "./middleware/security-headers.ts";
-
-/** The path of an absolute request URL (`/x` of `http://h/x?q`), without a URL object. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  const q = url.indexOf("?", start);
-  return q < 0 ? url.slice(start) : url.slice(start, q);
-}
 
 const isAuthPath = (path: string) => path === "/auth" || path.startsWith("/auth/");
 
@@ -45,6 +38,7 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
       requestId: string;
       startedAt: number;
       host: string | null;
+      path: string;
       complete: boolean;
       bytes?: number | null;
     },
@@ -61,7 +55,17 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
       const length = res.headers.get("content-length");
       bytes = length === null ? null : Number(length);
     }
-    logRequest(ctx.log, req, res.status, bytes, meta.requestId, meta.startedAt, meta.host, ip);
+    logRequest(
+      ctx.log,
+      req.method,
+      meta.path,
+      res.status,
+      bytes,
+      meta.requestId,
+      meta.startedAt,
+      meta.host,
+      ip,
+    );
     return res;
   };
 
@@ -76,27 +80,36 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     const startedAt = performance.now();
     const requestId = requestIdOf(req);
     const host = req.headers.get("host");
-    const done = (res: Response) => finish(req, res, server, { requestId, startedAt, host, complete: false });
+    // Split once: the log, the routing below and the hosting all use it.
+    const { path, query } = splitUrl(req.url);
+    const done = (res: Response) =>
+      finish(req, res, server, { requestId, startedAt, host, path, complete: false });
     const viaApp = (app: () => Promise<Hono<RequestEnv>>) =>
       app()
         .then((a) => a.fetch(req, { requestId, server }))
         .then(done, (err: unknown) => done(fail(err, requestId)));
     try {
       const target = routeHostCached(host, ctx.config.domain);
-      const path = pathOf(req.url);
       if (isAuthPath(path)) return viaApp(authApp);
       if (target.kind !== "admin") {
         const common = { requestId, https: ctx.config.https, bytes: null };
-        const res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null, common);
+        const res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null, common, path, query);
         if (res instanceof Promise) {
           // App code (`/api/*`): its response already carries the common headers.
-          const meta = { requestId, startedAt, host, complete: true };
+          const meta = { requestId, startedAt, host, path, complete: true };
           return res.then(
             (r) => finish(req, r, server, meta),
             (err: unknown) => done(fail(err, requestId)),
           );
         }
-        return finish(req, res, server, { requestId, startedAt, host, complete: true, bytes: common.bytes });
+        return finish(req, res, server, {
+          requestId,
+          startedAt,
+          host,
+          path,
+          complete: true,
+          bytes: common.bytes,
+        });
       }
       // Public and minimal, for load balancers and `fazt server status`.
       if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {

@@ -79,9 +79,8 @@ export async function startServer(
     url: `${https ? "https" : "http"}://${opts.hostname === "127.0.0.1" ? "127.0.0.1" : "localhost"}:${port}`, // [https]
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
-        // Open log streams (SSE) would hold the graceful stop for its whole grace period.
-        // (Imported here, not at the top: start-up does not load the admin routes.)
-        (await import("./routes/app-runtime.ts")).closeLogStreams();
+        // E.g. open log streams (SSE), which would hold the graceful stop for its whole grace period.
+        for (const hook of ctx.beforeStop) hook();
         if (https)
           await https.stop(graceMs); // [https] both listeners, and any draining one
         else {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers/cli.ts";
+import type { DeployResult } from "../helpers/deploy.ts";
 import { cleanupTemp } from "../helpers/temp.ts";
 import { data, type Instance, makeFolder, startInstance, stopInstances } from "./instance.ts";
 import { expectOneLineError, readDb } from "./support.ts";
@@ -16,14 +17,8 @@ afterAll(async () => {
   cleanupTemp();
 });
 
-interface Deployed {
-  app: string;
-  version: string;
-  seq: number;
-  files: number;
-  bytes: number;
-  uploadedBytes: number;
-  url: string;
+/** The server's finish answer, plus the peer the CLI sent it to. */
+interface Deployed extends DeployResult {
   peer: string;
 }
 

@@ -1,17 +1,10 @@
 import type { Logger } from "../../core/log.ts";
 
 /**
- * The path of an absolute request URL, without parsing it into a URL object
- * (hot path). Query strings are never logged (OAuth codes, tokens), and an
- * invite code in the path is a secret too.
+ * Query strings are never logged (OAuth codes, tokens; the caller passes the
+ * path alone), and an invite code in the path is a secret too.
  */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  const q = url.indexOf("?", start);
-  const path = q < 0 ? url.slice(start) : url.slice(start, q);
-  return path.startsWith("/auth/invite/") ? "/auth/invite/[redacted]" : path;
-}
+const logged = (path: string) => (path.startsWith("/auth/invite/") ? "/auth/invite/[redacted]" : path);
 
 // Strings that need no escaping inside JSON quotes (the usual host, always our paths).
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -26,7 +19,8 @@ const str = (s: string | null) => (s === null ? "null" : PLAIN.test(s) ? `"${s}"
  */
 export function logRequest(
   log: Logger,
-  req: Request,
+  method: string,
+  path: string,
   status: number,
   bytes: number | null,
   requestId: string,
@@ -36,6 +30,6 @@ export function logRequest(
 ): void {
   const ms = Math.round((performance.now() - startedAt) * 100) / 100;
   log.write(
-    `{"time":"${log.now()}","level":"info","msg":"request","method":${str(req.method)},"host":${str(host)},"path":${str(pathOf(req.url))},"status":${status},"ms":${ms},"bytes":${bytes === null ? "null" : bytes},"requestId":${str(requestId)}${ip === undefined ? "" : `,"ip":${str(ip)}`}}`,
+    `{"time":"${log.now()}","level":"info","msg":"request","method":${str(method)},"host":${str(host)},"path":${str(logged(path))},"status":${status},"ms":${ms},"bytes":${bytes === null ? "null" : bytes},"requestId":${str(requestId)}${ip === undefined ? "" : `,"ip":${str(ip)}`}}`,
   );
 }

@@ -1,35 +1,17 @@
-/** Escapes text for HTML element content and attribute values. */
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { esc, htmlDocument } from "../../core/html.ts";
 
-/** The frame of Fazt's own pages (sign-in, invites): small, no scripts, works without JavaScript. */
-export function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>
-  :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
-  main { max-width: 22rem; margin: 12vh auto; padding: 0 1.25rem; line-height: 1.5; }
+export { esc };
+
+const CSS = `  main { max-width: 22rem; margin: 12vh auto; padding: 0 1.25rem; line-height: 1.5; }
   h1 { font-size: 1.5rem; margin: 0 0 1rem; }
   label { display: block; margin: .75rem 0 .25rem; }
   input { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; }
   button, .button { display: block; width: 100%; box-sizing: border-box; margin-top: 1rem; padding: .6rem; font: inherit; cursor: pointer; text-align: center; text-decoration: none; border: 1px solid currentColor; border-radius: .3rem; background: none; color: inherit; }
   .error { color: #c62828; }
-  .or { text-align: center; margin: 1.25rem 0 0; opacity: .7; }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
-}
+  .or { text-align: center; margin: 1.25rem 0 0; opacity: .7; }`;
+
+/** The frame of Fazt's own pages (sign-in, invites): small, no scripts, works without JavaScript. */
+export const page = (title: string, body: string): string => htmlDocument(title, CSS, body);
 
 /** CSP for these pages: no scripts at all, forms post to this origin only. */
 export const PAGE_CSP =

@@ -80,7 +80,7 @@ function appIdOf(store: Store, name: string): string {
 const openStreams = new Set<() => void>();
 
 /** Ends every open log stream of this process (call before a graceful stop). */
-export function closeLogStreams(): void {
+function closeLogStreams(): void {
   for (const close of [...openStreams]) close();
 }
 
@@ -92,6 +92,7 @@ export function closeLogStreams(): void {
 export function appRuntimeRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const admin = requireAuth(ctx, "admin");
+  ctx.beforeStop.push(closeLogStreams);
 
   app.get("/:name/logs", admin, (c) => {
     const appId = appIdOf(ctx.store, c.req.param("name"));

@@ -6,7 +6,7 @@ import { checkInvite, redeemInvite } from "../../auth/invites.ts";
 import { safeRedirect } from "../../auth/redirects.ts";
 import { createSession } from "../../auth/sessions.ts";
 import { FaztError } from "../../core/errors.ts";
-import { readJson } from "../body.ts";
+import { readFormFields, readJson } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
@@ -20,12 +20,7 @@ const bodySchema = v.record(v.string(), v.unknown());
 
 async function readBody(c: Context<RequestEnv>, ctx: ServerContext): Promise<Record<string, unknown>> {
   if (!isForm(c)) return readJson(c, bodySchema, ctx.config.maxBodyBytes);
-  if (Number(c.req.header("content-length") ?? "0") > ctx.config.maxBodyBytes) {
-    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${ctx.config.maxBodyBytes} bytes`);
-  }
-  const form = await c.req.parseBody();
-  const fields: Record<string, string> = {};
-  for (const [k, val] of Object.entries(form)) if (typeof val === "string") fields[k] = val;
+  const fields = await readFormFields(c, ctx.config.maxBodyBytes);
   if (fields.name === "") delete fields.name;
   return fields;
 }

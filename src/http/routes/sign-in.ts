@@ -4,9 +4,8 @@ import { clearSessionCookie, readCookie, sessionCookie } from "../../auth/cookie
 import { passwordLogin } from "../../auth/login.ts";
 import { createSession, endSession, SESSION_COOKIE } from "../../auth/sessions.ts";
 import type { UserInfo } from "../../auth/users.ts";
-import { FaztError } from "../../core/errors.ts";
 import { parse } from "../../core/validate.ts";
-import { readJson } from "../body.ts";
+import { readFormFields, readJson } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
@@ -33,13 +32,7 @@ export const isForm = (c: Context) =>
 /** Reads a sign-in body, JSON or an HTML form, within the body limit. */
 export async function readLogin(c: Context<RequestEnv>, ctx: ServerContext): Promise<LoginInput> {
   if (!isForm(c)) return readJson(c, loginSchema, ctx.config.maxBodyBytes);
-  if (Number(c.req.header("content-length") ?? "0") > ctx.config.maxBodyBytes) {
-    throw new FaztError("PAYLOAD_TOO_LARGE", `body is larger than ${ctx.config.maxBodyBytes} bytes`);
-  }
-  const form = await c.req.parseBody();
-  const fields: Record<string, string> = {};
-  for (const [k, val] of Object.entries(form)) if (typeof val === "string") fields[k] = val;
-  return parse(loginSchema, fields, "form");
+  return parse(loginSchema, await readFormFields(c, ctx.config.maxBodyBytes), "form");
 }
 
 /** Checks the password (with the sign-in limits) and starts a session; returns the cookie to set. */

@@ -3,6 +3,7 @@ import { directory } from "acme-client";
 import type { Server } from "bun";
 import { FaztError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
+import { splitUrl } from "../../core/url.ts";
 import type { ServerContext } from "../../http/context.ts";
 import type { StoredCert } from "./acme.ts";
 import { HttpsManager, type ManagerOptions } from "./manager.ts";
@@ -40,8 +41,8 @@ export interface HttpsServing {
 const CHALLENGE = "/.well-known/acme-challenge/";
 
 function pathAndQuery(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  return start < 0 ? "/" : url.slice(start);
+  const { path, query } = splitUrl(url);
+  return path + query;
 }
 
 /**

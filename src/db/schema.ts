@@ -79,6 +79,8 @@ export const sessions = sqliteTable(
     expiresAt: ms("expires_at").notNull(),
     ip: text("ip"),
     userAgent: text("user_agent"),
+    /** A session made by a sign-in handoff to another host (SPEC 7) points at the one it came from; signing out ends the family. */
+    parentId: text("parent_id").references((): AnySQLiteColumn => sessions.id, { onDelete: "cascade" }),
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );
@@ -90,6 +92,8 @@ export const apiKeys = sqliteTable("api_keys", {
   scope: text("scope", { enum: ["admin", "deploy"] }).notNull(),
   secretHash: text("secret_hash").notNull(),
   createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+  /** For `deploy` keys: a JSON array of app names the key may deploy; null means any app. */
+  apps: text("apps"),
   createdAt: ms("created_at").notNull(),
   lastUsedAt: ms("last_used_at"),
 });
@@ -125,7 +129,20 @@ export const oauthStates = sqliteTable("oauth_states", {
   codeVerifier: text("code_verifier").notNull(),
   nonce: text("nonce"),
   redirect: text("redirect").notNull(),
+  /** The client that started the sign-in: pending starts are capped per IP. */
+  ip: text("ip"),
   createdAt: ms("created_at").notNull(),
+  expiresAt: ms("expires_at").notNull(),
+});
+
+/** Single-use codes that carry a sign-in from the admin host to another host (SPEC 7, "one sign-in for every host"). */
+export const authHandoffs = sqliteTable("auth_handoffs", {
+  codeHash: text("code_hash").primaryKey(),
+  sessionId: text("session_id")
+    .notNull()
+    .references(() => sessions.id, { onDelete: "cascade" }),
+  host: text("host").notNull(),
+  redirect: text("redirect").notNull(),
   expiresAt: ms("expires_at").notNull(),
 });
 
@@ -318,4 +335,16 @@ export const loginAttempts = sqliteTable("login_attempts", {
   failures: integer("failures").notNull(),
   windowStart: ms("window_start").notNull(),
   lockedUntil: ms("locked_until"),
+});
+
+/** Servers running on this database: where each listens, so the CLI finds it (cleared on stop; stale rows are detected by pid and heartbeat). */
+export const runningServers = sqliteTable("running_servers", {
+  id: text("id").primaryKey(),
+  pid: integer("pid").notNull(),
+  hostname: text("hostname").notNull(),
+  listen: text("listen").notNull(),
+  port: integer("port").notNull(),
+  https: bool("https").notNull().default(false),
+  startedAt: ms("started_at").notNull(),
+  seenAt: ms("seen_at").notNull(),
 });

@@ -4,6 +4,7 @@ import { newId } from "../core/ids.ts";
 import type { Store } from "../db/open.ts";
 import { mimeOf } from "../hosting/mime.ts";
 import { type HeaderRule, parseHeaders, parseRedirects, type RedirectRule } from "../hosting/rules/index.ts";
+import { appendLog } from "../runtime/logs.ts";
 import { existingBlobs, insertBlob, type PreparedBlob, prepareBlob, putBlob } from "./blobs.ts";
 import { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
 import { createVersion, type VersionInfo } from "./versions.ts";
@@ -28,10 +29,14 @@ interface SessionRow {
   missing: string[];
 }
 
-/** `_redirects` and `_headers` at the root are parsed at deploy; a bad line is a 400 naming it. */
+/**
+ * `_redirects` and `_headers` at the root are parsed at deploy; a bad line is
+ * a 400 naming it. `warnings`: headers left out of the rules, for the app's log.
+ */
 function parseRules(read: (path: string) => Uint8Array | null): {
   redirects: RedirectRule[];
   headers: HeaderRule[];
+  warnings: string[];
 } {
   const text = (path: string) => {
     const bytes = read(path);
@@ -39,9 +44,11 @@ function parseRules(read: (path: string) => Uint8Array | null): {
   };
   const redirects = text("_redirects");
   const headers = text("_headers");
+  const warnings: string[] = [];
   return {
     redirects: redirects === null ? [] : parseRedirects(redirects),
-    headers: headers === null ? [] : parseHeaders(headers),
+    headers: headers === null ? [] : parseHeaders(headers, (w) => warnings.push(w)),
+    warnings,
   };
 }
 
@@ -158,7 +165,7 @@ function activate(
   rules: ReturnType<typeof parseRules>,
   first: () => void,
 ): VersionInfo {
-  return store.sqlite
+  const { appId, version } = store.sqlite
     .transaction(() => {
       first();
       return createVersion(store, {
@@ -166,11 +173,14 @@ function activate(
         spa: manifest.spa,
         message: manifest.message,
         files: manifest.files,
-        ...rules,
+        redirects: rules.redirects,
+        headers: rules.headers,
         keep: settings.keepVersions,
-      }).version;
+      });
     })
     .immediate();
+  for (const message of rules.warnings) appendLog(store, appId, { level: "warn", message });
+  return version;
 }
 
 /** Ends a refused session and removes the contents it uploaded that nothing else uses. */

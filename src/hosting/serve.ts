@@ -4,15 +4,29 @@ import type { Config } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 import { ContentCache } from "./content-cache.ts";
 import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
-import { findRedirect, headersFor } from "./rules/index.ts";
+import { type CompiledRedirect, findRedirect, headersFor } from "./rules/index.ts";
 import { NOT_FOUND_HTML } from "./seeded-pages.ts";
-import { type AppSite, SiteCache, type SiteFile } from "./site.ts";
+import { type AppSite, isHiddenPath, SiteCache, type SiteFile } from "./site.ts";
 
 /** Who is signed in, if anyone; the accounts issue provides the real one. */
 export type UserOf = (req: Request) => unknown | null;
 
-/** Runs an app's own code for `/api` and `/api/*` (SPEC §8); provided by the runtime. */
-export type ApiHandler = (req: Request, site: AppSite, common: Common) => Promise<Response>;
+/** Where a 200 rule sent a request under `/api`: the path and query app code sees. */
+export interface RewrittenUrl {
+  path: string;
+  query: string;
+}
+
+/**
+ * Runs an app's own code for `/api` and `/api/*`; provided by the runtime.
+ * `rewritten`: the request came through a 200 rule (the handler sees the target).
+ */
+export type ApiHandler = (
+  req: Request,
+  site: AppSite,
+  common: Common,
+  rewritten?: RewrittenUrl,
+) => Promise<Response>;
 
 export interface Hosting {
   /**
@@ -66,6 +80,8 @@ function decodePath(raw: string): string {
 }
 
 const hasExtension = (path: string) => /\.[^/]+$/.test(path);
+const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
+const isPrivatePath = (path: string) => path === "/private" || path.startsWith("/private/");
 
 export function createHosting(
   store: Store,
@@ -111,21 +127,106 @@ export function createHosting(
     return fileResponse(req, file, reader, { status, extra, common });
   }
 
-  /** A `_redirects` rule: a redirect, a 200 rewrite or a 404 page. */
-  function applyRule(
+  /** The app's own 404.html, else the 404 app's page; status 404 either way. */
+  function notFound(req: Request, site: AppSite, common: Common, path: string): Response {
+    const own404 = site.files.get("404.html");
+    if (own404) return serveFile(req, site, common, path, own404, 404);
+    return instanceNotFound(req, common);
+  }
+
+  /**
+   * `/private` needs a signed-in user (any role). null lets the request on;
+   * otherwise 401, or for a browser a redirect to sign in and back to `back`.
+   */
+  function privateGate(req: Request, common: Common, back: string): Response | null {
+    if (userOf(req)) return null;
+    const accept = req.headers.get("accept") ?? "";
+    if (/text\/html/.test(accept) && !/application\/json/.test(accept.split(",")[0] ?? "")) {
+      return redirect(common, `/auth/login?redirect=${encodeURIComponent(back)}`, 302);
+    }
+    throw new FaztError("UNAUTHORIZED", "sign in to see this page");
+  }
+
+  function callApi(
+    req: Request,
+    site: AppSite,
+    common: Common,
+    rewritten?: RewrittenUrl,
+  ): Promise<Response> {
+    // Every method goes to the app's handler; without one, a JSON 404.
+    if (!site.hasApi || !api) throw new FaztError("NOT_FOUND", "this app has no API");
+    return api(req, site, common, rewritten);
+  }
+
+  /**
+   * The target of a 200 (or 404) rule, served as if it had been requested:
+   * hidden paths are not found, `/api` goes to the handler, `/private` passes
+   * the gate, so a rule reaches nothing a direct request could not. Files
+   * answer GET and HEAD only. null: nothing to serve there (the caller goes on).
+   */
+  function rewrite(
     req: Request,
     site: AppSite,
     common: Common,
     target: string,
-    status: number,
+    status: 200 | 404,
+    back: string,
     query: string,
-  ): Response | null {
-    if (status === 200 || status === 404) {
-      const file = lookup(site, splitUrl(`x://x${target}`).path);
-      return file ? serveFile(req, site, common, target, file, status) : null;
+  ): Response | Promise<Response> | null {
+    const to = splitUrl(`x://x${target}`);
+    if (isHiddenPath(to.path)) return notFound(req, site, common, to.path);
+    if (isApiPath(to.path)) return callApi(req, site, common, { path: to.path, query: to.query || query });
+    if (isPrivatePath(to.path)) {
+      const gate = privateGate(req, common, back);
+      if (gate) return gate;
     }
-    const location = target.includes("?") || !query ? target : `${target}${query}`;
+    if (req.method !== "GET" && req.method !== "HEAD") return null;
+    const file = lookup(site, to.path);
+    return file ? serveFile(req, site, common, to.path, file, status) : null;
+  }
+
+  /** A `_redirects` rule: a redirect, a 200 rewrite or a 404 page (null: its target has nothing). */
+  function applyRule(
+    req: Request,
+    site: AppSite,
+    common: Common,
+    found: { rule: CompiledRedirect; target: string },
+    rawPath: string,
+    query: string,
+  ): Response | Promise<Response> | null {
+    const { status } = found.rule;
+    if (status === 200 || status === 404) {
+      return rewrite(req, site, common, found.target, status, rawPath + query, query);
+    }
+    const location = found.target.includes("?") || !query ? found.target : `${found.target}${query}`;
     return redirect(common, location, status);
+  }
+
+  /**
+   * A method other than GET/HEAD outside `/api`: only a 200 rule to the
+   * handler answers it (a form posting to `/hello`, rewritten to
+   * `/api/hello`); any other path is static, 405.
+   */
+  function otherMethod(
+    req: Request,
+    site: AppSite,
+    common: Common,
+    path: string,
+    rawPath: string,
+    query: string,
+  ): Response | Promise<Response> {
+    if (site.redirects.length) {
+      const found =
+        findRedirect(site.redirects, path, true) ??
+        (lookup(site, path) ? null : findRedirect(site.redirects, path, false));
+      if (found?.rule.status === 200) {
+        const res = applyRule(req, site, common, found, rawPath, query);
+        if (res) return res;
+      }
+    }
+    throw new FaztError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on a static path`, {
+      headers: { allow: "GET, HEAD" },
+    });
   }
 
   function serveSite(
@@ -136,28 +237,21 @@ export function createHosting(
     query: string,
   ): Response | Promise<Response> {
     const path = decodePath(rawPath);
-    if (path === "/api" || path.startsWith("/api/")) {
-      // Every method goes to the app's handler (SPEC §8); without one, a JSON 404.
-      if (!site.hasApi || !api) throw new FaztError("NOT_FOUND", "this app has no API");
-      return api(req, site, common);
+    if (isHiddenPath(path)) {
+      if (isApiPath(path)) throw new FaztError("NOT_FOUND", "nothing is served at this path");
+      return notFound(req, site, common, path);
     }
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      throw new FaztError("METHOD_NOT_ALLOWED", `${req.method} is not allowed on a static path`, {
-        headers: { allow: "GET, HEAD" },
-      });
-    }
+    if (isApiPath(path)) return callApi(req, site, common);
+    if (req.method !== "GET" && req.method !== "HEAD") return otherMethod(req, site, common, path, rawPath, query);
     if (path.length > 1 && path.endsWith("/")) return redirect(common, `${rawPath.slice(0, -1)}${query}`);
-    if ((path === "/private" || path.startsWith("/private/")) && !userOf(req)) {
-      const accept = req.headers.get("accept") ?? "";
-      if (/text\/html/.test(accept) && !/application\/json/.test(accept.split(",")[0] ?? "")) {
-        return redirect(common, `/auth/login?redirect=${encodeURIComponent(rawPath + query)}`, 302);
-      }
-      throw new FaztError("UNAUTHORIZED", "sign in to see this page");
+    if (isPrivatePath(path)) {
+      const gate = privateGate(req, common, rawPath + query);
+      if (gate) return gate;
     }
     if (site.redirects.length) {
       const forced = findRedirect(site.redirects, path, true);
       if (forced) {
-        const res = applyRule(req, site, common, forced.target, forced.rule.status, query);
+        const res = applyRule(req, site, common, forced, rawPath, query);
         if (res) return res;
       }
     }
@@ -166,7 +260,7 @@ export function createHosting(
     if (site.redirects.length) {
       const rule = findRedirect(site.redirects, path, false);
       if (rule) {
-        const res = applyRule(req, site, common, rule.target, rule.rule.status, query);
+        const res = applyRule(req, site, common, rule, rawPath, query);
         if (res) return res;
       }
     }
@@ -174,9 +268,7 @@ export function createHosting(
       const index = site.files.get("index.html");
       if (index) return serveFile(req, site, common, "/", index);
     }
-    const own404 = site.files.get("404.html");
-    if (own404) return serveFile(req, site, common, path, own404, 404);
-    return instanceNotFound(req, common);
+    return notFound(req, site, common, path);
   }
 
   return {

@@ -49,6 +49,21 @@ function etagsOf(sha256: string): SiteFile["etags"] {
 /** Files that configure the site and are never served. */
 const HIDDEN = new Set(["_redirects", "_headers"]);
 
+/**
+ * A path (with its leading `/`) that names nothing servable: a segment that
+ * starts with `.` (`.env`, `.git/…`), except under `/.well-known/`. Checked on
+ * every path served, requested or rewritten; the common path has no `/.` and
+ * costs one scan.
+ */
+export function isHiddenPath(path: string): boolean {
+  if (!path.includes("/.")) return false;
+  return !(path.startsWith("/.well-known/") || path === "/.well-known");
+}
+
+/** Whether a stored file can ever be served: not the rules, not app code, not hidden. */
+const servable = (path: string) =>
+  !HIDDEN.has(path) && !path.startsWith("api/") && !isHiddenPath(`/${path}`);
+
 interface AliasRow {
   type: "app" | "redirect" | "reserved";
   url: string | null;
@@ -96,7 +111,8 @@ export function loadSite(store: Store, name: string): Site | null {
       .all(alias.version_id);
     const files = new Map<string, SiteFile>();
     for (const r of rows) {
-      if (HIDDEN.has(r.path)) continue;
+      // `api/` is the app's code, run by the runtime from its own copy: never a static file.
+      if (!servable(r.path)) continue;
       files.set(r.path, {
         path: r.path,
         sha256: r.sha256,

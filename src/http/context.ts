@@ -55,7 +55,7 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
     log,
     config,
     // The private gate (SPEC §6) admits any signed-in user.
-    hosting: createHosting(store, config, userOf, async (req, site, common) => {
+    hosting: createHosting(store, config, userOf, async (req, site, common, rewritten) => {
       // The runtime (workers, QuickJS) is loaded on the first API request, never at start-up.
       const { runApi } = await import("../runtime/http.ts");
       const pool = await runtime();
@@ -64,7 +64,7 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
         maxBodyBytes: ctx.config.maxBodyBytes,
         maxMultipartBytes: ctx.config.appMultipartBytes,
       };
-      return runApi(pool, req, app, userOf(req), baseHeaders(common), limits);
+      return runApi(pool, req, app, userOf(req), baseHeaders(common), limits, { store, rewritten });
     }),
     closeRuntime() {
       void pool?.then((p) => p.close());

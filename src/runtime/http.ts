@@ -1,8 +1,11 @@
 import { withoutSessionCookie } from "../auth/cookies.ts";
 import type { UserInfo } from "../auth/users.ts";
 import { FaztError } from "../core/errors.ts";
+import type { Store } from "../db/open.ts";
+import { type RewrittenUrl, refusedCookie, refusedHeader, splitSetCookie } from "../hosting/index.ts";
+import { appendLog } from "./logs.ts";
 import type { RuntimePool } from "./pool.ts";
-import type { WireFile, WireRequest, WireUser } from "./wire.ts";
+import type { WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
 
 export interface ApiLimits {
   /** JSON and text bodies (SPEC §8: 1 MiB). */
@@ -13,9 +16,20 @@ export interface ApiLimits {
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 
-/** The request as app code sees it: lower-case headers without the session cookie, the body parsed once. */
-export async function toWire(req: Request, limits: ApiLimits): Promise<WireRequest> {
+/** An `Authorization` header carrying a Fazt API key: the instance's credential, never the app's. */
+const FAZT_BEARER = /bearer\s+fazt_/i;
+
+/**
+ * The request as app code sees it: lower-case headers without Fazt's
+ * credentials (the session cookie, an API key), the body parsed once.
+ * `rewritten`: a 200 rule sent the request here; the app sees the target's path.
+ */
+export async function toWire(req: Request, limits: ApiLimits, rewritten?: RewrittenUrl): Promise<WireRequest> {
   const url = new URL(req.url);
+  if (rewritten) {
+    url.pathname = rewritten.path;
+    url.search = rewritten.query;
+  }
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => {
     headers[k.toLowerCase()] = v;
@@ -23,6 +37,9 @@ export async function toWire(req: Request, limits: ApiLimits): Promise<WireReque
   const cookie = withoutSessionCookie(headers.cookie ?? null);
   if (cookie) headers.cookie = cookie;
   else delete headers.cookie;
+  if (headers.authorization !== undefined && FAZT_BEARER.test(headers.authorization)) {
+    delete headers.authorization;
+  }
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
   const type = (headers["content-type"] ?? "").toLowerCase();
@@ -75,7 +92,7 @@ export async function toWire(req: Request, limits: ApiLimits): Promise<WireReque
   }
   return {
     method: req.method,
-    url: req.url,
+    url: rewritten ? url.href : req.url,
     path: url.pathname,
     query,
     headers,
@@ -106,18 +123,71 @@ export async function runApi(
   user: UserInfo | null,
   common: Record<string, string>,
   limits: ApiLimits,
+  opts: { store: Store; rewritten?: RewrittenUrl | undefined },
 ): Promise<Response> {
-  const wire = await toWire(req, limits);
+  const wire = await toWire(req, limits, opts.rewritten);
   const accept = req.headers.get("accept") ?? "";
+  const requestId = common["x-request-id"] ?? "";
   const res = await pool.run({
     app,
     req: wire,
     user: toWireUser(user),
-    requestId: common["x-request-id"] ?? "",
+    requestId,
     browser: /text\/html/.test(accept),
   });
-  const headers: Record<string, string> = { ...res.headers, ...common };
+  const warn = (message: string) => appendLog(opts.store, app.id, { level: "warn", message, requestId });
+  return appResponse(req, res, common, warn);
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/**
+ * The handler's answer as an HTTP response. Headers an app may not send
+ * (`hosting/header-policy.ts`) are dropped and `warn`ed about, so Fazt's own
+ * values in `common` stand; each cookie goes out in its own `Set-Cookie`; a
+ * status outside 200–599 (a 101 would hand the connection over) becomes 500.
+ */
+export function appResponse(
+  req: Request,
+  res: WireResponse,
+  common: Record<string, string>,
+  warn: (message: string) => void,
+): Response {
+  const { status } = res;
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    warn(`the handler answered status ${status}, outside 200–599: 500 was sent instead`);
+    const error = {
+      code: "HANDLER_ERROR",
+      message: "the app's code answered an invalid status",
+      requestId: common["x-request-id"] ?? "",
+    };
+    const body = req.method === "HEAD" ? null : JSON.stringify({ error });
+    return new Response(body, { status: 500, headers: { ...common, "content-type": JSON_TYPE } });
+  }
+  const headers: Record<string, string> = { ...common };
+  let cookies: string[] | undefined;
+  for (const key in res.headers) {
+    const name = key.toLowerCase();
+    const value = res.headers[key]!;
+    if (name === "set-cookie") {
+      for (const cookie of splitSetCookie(value)) {
+        const refused = refusedCookie(cookie);
+        if (refused === null) (cookies ??= []).push(cookie);
+        else warn(refused);
+      }
+      continue;
+    }
+    const refused = refusedHeader(name, value, common[name]);
+    if (refused === null) headers[name] = value;
+    else if (refused) warn(refused);
+  }
   const body = res.text ?? Buffer.from(res.body ?? "", "base64");
-  const noBody = req.method === "HEAD" || res.status === 204 || res.status === 304;
-  return new Response(noBody ? null : body, { status: res.status, headers });
+  const noBody = req.method === "HEAD" || status === 204 || status === 304;
+  let init: HeadersInit = headers;
+  if (cookies) {
+    const all = new Headers(headers);
+    for (const cookie of cookies) all.append("set-cookie", cookie);
+    init = all;
+  }
+  return new Response(noBody ? null : body, { status, headers: init });
 }

@@ -1,4 +1,5 @@
 import { FaztError } from "../../core/errors.ts";
+import { refusedRuleHeader } from "../header-policy.ts";
 import { compilePattern, matchPattern, type PathPattern } from "./pattern.ts";
 
 export interface HeaderRule {
@@ -21,8 +22,10 @@ const RESERVED = new Set([
 /**
  * Parses a `_headers` file: a path pattern on its own line, then indented
  * `Name: value` lines. Parsed once at deploy; a bad line is a 400 naming it.
+ * A header an app may not send (`header-policy.ts`) is left out and `warn`
+ * is told, naming the line.
  */
-export function parseHeaders(text: string): HeaderRule[] {
+export function parseHeaders(text: string, warn: (message: string) => void = () => {}): HeaderRule[] {
   const rules: HeaderRule[] = [];
   let current: HeaderRule | undefined;
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -48,7 +51,9 @@ export function parseHeaders(text: string): HeaderRule[] {
     if (!NAME.test(name)) throw bad(`"${name}" is not a valid header name`);
     if (RESERVED.has(name.toLowerCase())) throw bad(`${name} cannot be set from _headers`);
     if (/[\r\n\0]/.test(value)) throw bad("header values cannot contain control characters");
-    current.headers.push([name, value]);
+    const refused = refusedRuleHeader(name.toLowerCase(), value);
+    if (refused === null) current.headers.push([name, value]);
+    else if (refused) warn(`_headers line ${i + 1}: ${refused}`);
   });
   return rules;
 }
@@ -57,8 +62,13 @@ export interface CompiledHeaderRule extends HeaderRule {
   pattern: PathPattern;
 }
 
+/** Also leaves out refused headers that versions deployed before the check was made still carry. */
 export const compileHeaders = (rules: HeaderRule[]): CompiledHeaderRule[] =>
-  rules.map((r) => ({ ...r, pattern: compilePattern(r.path)! }));
+  rules.map((r) => ({
+    path: r.path,
+    headers: r.headers.filter(([name, value]) => refusedRuleHeader(name.toLowerCase(), value) === null),
+    pattern: compilePattern(r.path)!,
+  }));
 
 /** Every header of every rule matching `path`, in file order (later rules win). */
 export function headersFor(rules: CompiledHeaderRule[], path: string): Array<[string, string]> {

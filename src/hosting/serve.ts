@@ -176,11 +176,11 @@ export function createHosting(
     const to = splitUrl(`x://x${target}`);
     if (isHiddenPath(to.path)) return notFound(req, site, common, to.path);
     if (isApiPath(to.path)) return callApi(req, site, common, { path: to.path, query: to.query || query });
+    if (req.method !== "GET" && req.method !== "HEAD") return null;
     if (isPrivatePath(to.path)) {
       const gate = privateGate(req, common, back);
       if (gate) return gate;
     }
-    if (req.method !== "GET" && req.method !== "HEAD") return null;
     const file = lookup(site, to.path);
     return file ? serveFile(req, site, common, to.path, file, status) : null;
   }

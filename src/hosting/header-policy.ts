@@ -57,7 +57,7 @@ export function refusedHeader(name: string, value: string, fazt: string | undefi
 /**
  * Splits a `Set-Cookie` value that holds several cookies joined by commas (as
  * `Headers.append` and arrays of cookies produce) into one value per cookie.
- * A comma starts a new cookie only when a `name=` follows, so the comma of an
+ * A comma starts a new cookie only when `name=` (or a bare `=`) follows, so the comma of an
  * `Expires` date stays inside its cookie. Each piece is checked and sent as
  * its own header: what the browser receives is exactly what was checked.
  */
@@ -66,8 +66,9 @@ export function splitSetCookie(value: string): string[] {
   const out: string[] = [];
   let start = 0;
   for (let i = value.indexOf(","); i >= 0; i = value.indexOf(",", i + 1)) {
-    const rest = /^\s*([^=;,\s]+)=/.exec(value.slice(i + 1));
-    if (rest && COOKIE_NAME.test(rest[1]!)) {
+    // A nameless `=value` starts a cookie too: it must be checked on its own.
+    const rest = /^\s*([^=;,\s]*)=/.exec(value.slice(i + 1));
+    if (rest && (rest[1] === "" || COOKIE_NAME.test(rest[1]!))) {
       out.push(value.slice(start, i).trim());
       start = i + 1;
     }

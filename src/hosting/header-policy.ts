@@ -25,7 +25,8 @@ export function refusedCookie(value: string): string | null {
   const eq = pair.indexOf("=");
   const name = eq < 0 ? "" : pair.slice(0, eq).trim();
   if (!COOKIE_NAME.test(name)) return "a cookie without a valid name was dropped";
-  if (name.toLowerCase().startsWith("fazt_")) return `the cookie ${name} was dropped: fazt_* names are Fazt's`;
+  if (name.toLowerCase().startsWith("fazt_"))
+    return `the cookie ${name} was dropped: fazt_* names are Fazt's`;
   if (semi >= 0) {
     for (const attr of value.slice(semi + 1).split(";")) {
       const at = attr.indexOf("=");

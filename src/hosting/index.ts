@@ -1,8 +1,8 @@
 /** Serving apps on their subdomains (SPEC §6). */
 export { cacheControlFor, isHashedName } from "./cache-control.ts";
+export { refusedCookie, refusedHeader, splitSetCookie } from "./header-policy.ts";
 export { isCompressible, mimeOf } from "./mime.ts";
 export { seedApps } from "./seed.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";
 export { appUrl } from "./urls.ts";
-export { refusedCookie, refusedHeader, splitSetCookie } from "./header-policy.ts";

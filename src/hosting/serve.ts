@@ -147,12 +147,7 @@ export function createHosting(
     throw new FaztError("UNAUTHORIZED", "sign in to see this page");
   }
 
-  function callApi(
-    req: Request,
-    site: AppSite,
-    common: Common,
-    rewritten?: RewrittenUrl,
-  ): Promise<Response> {
+  function callApi(req: Request, site: AppSite, common: Common, rewritten?: RewrittenUrl): Promise<Response> {
     // Every method goes to the app's handler; without one, a JSON 404.
     if (!site.hasApi || !api) throw new FaztError("NOT_FOUND", "this app has no API");
     return api(req, site, common, rewritten);
@@ -242,7 +237,8 @@ export function createHosting(
       return notFound(req, site, common, path);
     }
     if (isApiPath(path)) return callApi(req, site, common);
-    if (req.method !== "GET" && req.method !== "HEAD") return otherMethod(req, site, common, path, rawPath, query);
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return otherMethod(req, site, common, path, rawPath, query);
     if (path.length > 1 && path.endsWith("/")) return redirect(common, `${rawPath.slice(0, -1)}${query}`);
     if (isPrivatePath(path)) {
       const gate = privateGate(req, common, rawPath + query);

@@ -61,8 +61,7 @@ export function isHiddenPath(path: string): boolean {
 }
 
 /** Whether a stored file can ever be served: not the rules, not app code, not hidden. */
-const servable = (path: string) =>
-  !HIDDEN.has(path) && !path.startsWith("api/") && !isHiddenPath(`/${path}`);
+const servable = (path: string) => !HIDDEN.has(path) && !path.startsWith("api/") && !isHiddenPath(`/${path}`);
 
 interface AliasRow {
   type: "app" | "redirect" | "reserved";

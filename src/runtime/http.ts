@@ -24,7 +24,11 @@ const FAZT_BEARER = /bearer\s+fazt_/i;
  * credentials (the session cookie, an API key), the body parsed once.
  * `rewritten`: a 200 rule sent the request here; the app sees the target's path.
  */
-export async function toWire(req: Request, limits: ApiLimits, rewritten?: RewrittenUrl): Promise<WireRequest> {
+export async function toWire(
+  req: Request,
+  limits: ApiLimits,
+  rewritten?: RewrittenUrl,
+): Promise<WireRequest> {
   const url = new URL(req.url);
   if (rewritten) {
     url.pathname = rewritten.path;
@@ -153,9 +157,10 @@ export function appResponse(
   common: Record<string, string>,
   warn: (message: string) => void,
 ): Response {
-  const { status } = res;
+  // A classic-style `respond("201", …)` carries a string: the number it names counts.
+  const status = Number(res.status);
   if (!Number.isInteger(status) || status < 200 || status > 599) {
-    warn(`the handler answered status ${status}, outside 200–599: 500 was sent instead`);
+    warn(`the handler answered status ${String(res.status)}, outside 200–599: 500 was sent instead`);
     const error = {
       code: "HANDLER_ERROR",
       message: "the app's code answered an invalid status",
@@ -165,14 +170,14 @@ export function appResponse(
     return new Response(body, { status: 500, headers: { ...common, "content-type": JSON_TYPE } });
   }
   const headers: Record<string, string> = { ...common };
-  let cookies: string[] | undefined;
+  const cookies: string[] = [];
   for (const key in res.headers) {
     const name = key.toLowerCase();
     const value = res.headers[key]!;
     if (name === "set-cookie") {
       for (const cookie of splitSetCookie(value)) {
         const refused = refusedCookie(cookie);
-        if (refused === null) (cookies ??= []).push(cookie);
+        if (refused === null) cookies.push(cookie);
         else warn(refused);
       }
       continue;
@@ -184,7 +189,7 @@ export function appResponse(
   const body = res.text ?? Buffer.from(res.body ?? "", "base64");
   const noBody = req.method === "HEAD" || status === 204 || status === 304;
   let init: HeadersInit = headers;
-  if (cookies) {
+  if (cookies.length > 0) {
     const all = new Headers(headers);
     for (const cookie of cookies) all.append("set-cookie", cookie);
     init = all;

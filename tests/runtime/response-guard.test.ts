@@ -141,7 +141,12 @@ describe("Fazt's headers win over app code", () => {
     expect(res.headers.get("x-app")).toBe("kept");
     const warnings = await warningsOf("guard", before);
     expect(warnings).toHaveLength(4);
-    for (const name of ["x-content-type-options", "x-request-id", "strict-transport-security", "clear-site-data"]) {
+    for (const name of [
+      "x-content-type-options",
+      "x-request-id",
+      "strict-transport-security",
+      "clear-site-data",
+    ]) {
       expect(warnings.some((w) => w.includes(name))).toBe(true);
     }
   });
@@ -216,9 +221,9 @@ describe("Authorization", () => {
       for (const app of ["guard", "classic"]) {
         const res = await call(app, "/api/auth", { authorization: sent });
         expect(res.status).toBe(200);
-        expect(`${app} ${sent} → ${((await res.json()) as { authorization: string | null }).authorization}`).toBe(
-          `${app} ${sent} → ${seen}`,
-        );
+        expect(
+          `${app} ${sent} → ${((await res.json()) as { authorization: string | null }).authorization}`,
+        ).toBe(`${app} ${sent} → ${seen}`);
       }
     }
   });

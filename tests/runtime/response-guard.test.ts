@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { HSTS } from "../../src/hosting/hsts.ts";
+import { compileHeaders } from "../../src/hosting/rules/index.ts";
 import type { LogLine } from "../../src/runtime/logs.ts";
 import { apiJson, dataOf, deployFiles } from "../helpers/deploy.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
@@ -180,6 +181,21 @@ describe("_headers cannot set them either", () => {
     ] as const) {
       expect(warnings.some((w) => w.includes(`line ${line}`) && w.includes(name))).toBe(true);
     }
+  });
+
+  test("rules stored by versions deployed before the check are filtered when the site loads", () => {
+    const [rule] = compileHeaders([
+      {
+        path: "/*",
+        headers: [
+          ["X-Content-Type-Options", "sniff"],
+          ["X-Request-Id", "old"],
+          ["Clear-Site-Data", "*"],
+          ["X-Kept", "yes"],
+        ],
+      },
+    ]);
+    expect(rule!.headers).toEqual([["X-Kept", "yes"]]);
   });
 });
 

@@ -48,23 +48,43 @@ async function configure(name: Name): Promise<void> {
 const cookieOf = (res: Response) =>
   /fazt_session=[a-z2-7]+/.exec(res.headers.get("set-cookie") ?? "")?.[0] ?? null;
 
-/** GET /auth/login/P on `host` → the provider's /authorize → back at our callback URL (not yet followed). */
+/** The state cookie each started sign-in left in its "browser", by callback URL. */
+const stateCookies = new WeakMap<URL, string>();
+const stateCookieOf = (res: Response) =>
+  /fazt_oauth_state=[^;]+/.exec(res.headers.get("set-cookie") ?? "")?.[0] ?? null;
+
+/**
+ * GET /auth/login/P on `host` (a start on another host first hops to the apex,
+ * where the state cookie is set) → the provider's /authorize → back at our
+ * callback URL (not yet followed).
+ */
 async function toCallback(name: string, opts: { redirect?: string; host?: string } = {}): Promise<URL> {
   const q = opts.redirect === undefined ? "" : `?redirect=${encodeURIComponent(opts.redirect)}`;
-  const start = await srv.request(`/auth/login/${name}${q}`, { host: opts.host ?? `localhost:${srv.port}` });
+  let start = await srv.request(`/auth/login/${name}${q}`, { host: opts.host ?? `localhost:${srv.port}` });
   expect(start.status).toBe(302);
-  const authorize = new URL(start.headers.get("location")!);
+  let authorize = new URL(start.headers.get("location")!);
+  if (authorize.origin === apex) {
+    expect(stateCookieOf(start)).toBeNull();
+    start = await srv.request(`${authorize.pathname}${authorize.search}`, { host: authorize.host });
+    expect(start.status).toBe(302);
+    authorize = new URL(start.headers.get("location")!);
+  }
   expect(authorize.origin).toBe(idp.issuer);
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
   expect(authorize.searchParams.get("redirect_uri")).toBe(`${apex}/auth/callback/${name}`);
+  const cookie = stateCookieOf(start);
+  expect(cookie).not.toBeNull();
   const consent = await fetch(authorize, { redirect: "manual" });
   expect(consent.status).toBe(302);
   const back = new URL(consent.headers.get("location")!);
   expect(`${back.origin}${back.pathname}`).toBe(`${apex}/auth/callback/${name}`);
+  stateCookies.set(back, cookie!);
   return back;
 }
 
-const follow = (back: URL) => srv.request(`${back.pathname}${back.search}`, { host: back.host });
+/** The browser returning to the callback, with the state cookie its start left (or `cookie`). */
+const follow = (back: URL, cookie = stateCookies.get(back)) =>
+  srv.request(`${back.pathname}${back.search}`, { host: back.host, headers: cookie ? { cookie } : {} });
 
 /** The full round trip; answers the callback's response. */
 async function signIn(name: string, opts: { redirect?: string; host?: string } = {}): Promise<Response> {
@@ -273,7 +293,45 @@ describe("user matching", () => {
     expect(b.id).toBe(a.id);
   });
 
-  test("a verified email links to an existing password user; an unverified one does not", async () => {
+  test("an email match alone never joins accounts: an invitee's unverified address is not merged with its real owner", async () => {
+    // The invitee picked victim@corp.example when redeeming an invite: nobody verified it.
+    const invite = await (await api("POST", "/api/invites", {})).json();
+    const code = (invite as { data: { code: string } }).data.code;
+    const redeemed = await srv.request(`/auth/invite/${code}`, {
+      method: "POST",
+      host: `localhost:${srv.port}`,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "victim@corp.example", password: "invitee-password-1" }),
+    });
+    expect(redeemed.status).toBe(201);
+    const invitee = ((await redeemed.json()) as { data: { user: { id: string } } }).data.user;
+    const identitiesOf = (id: string) =>
+      srv.store.sqlite
+        .query<{ n: number }, [string]>("SELECT count(*) AS n FROM identities WHERE user_id = ?")
+        .get(id)!.n;
+
+    // The address's real owner signs in with GitHub (verified there): refused with a page, nothing linked.
+    freshUser({ email: "Victim@corp.example", email_verified: true });
+    const res = await signIn("github");
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(await res.text()).toContain("never joined by email alone");
+    expect(cookieOf(res)).toBeNull();
+    expect(identitiesOf(invitee.id)).toBe(0);
+    // Nor does any other provider join them.
+    freshUser({ email: "victim@corp.example", email_verified: true });
+    expect((await signIn("google")).status).toBe(409);
+    expect(identitiesOf(invitee.id)).toBe(0);
+    // The invitee's own sign-in still works and is still theirs alone.
+    const own = await srv.request("/api/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "victim@corp.example", password: "invitee-password-1" }),
+    });
+    expect(((await own.json()) as { data: { user: { id: string } } }).data.user.id).toBe(invitee.id);
+  });
+
+  test("an identity joins only the user it signed in as before; an unverified email makes a new user", async () => {
     const now = Date.now();
     srv.store.sqlite
       .query(
@@ -286,24 +344,22 @@ describe("user matching", () => {
     expect(stranger.id).not.toBe("usr_pat");
     expect(stranger.email).toBeNull();
 
+    // A verified match on a user that never used this account: refused, not linked.
     freshUser({ email: "pat@example.com", email_verified: true });
-    const linked = await expectSignedIn(await signIn("google"));
-    expect(linked.id).toBe("usr_pat");
-    expect(linked.username).toBe("pat");
+    expect((await signIn("google")).status).toBe(409);
 
-    // A second Google account with the same verified email: refused, never relinked.
-    freshUser({ email: "pat@example.com", email_verified: true });
-    const res = await signIn("google");
-    expect(res.status).toBe(409);
-    expect(cookieOf(res)).toBeNull();
-    const identities = srv.store.sqlite
+    // A user made by one provider is not joined by another provider's same verified address.
+    const first = freshUser({ email: "sam@example.com", email_verified: true });
+    const sam = await expectSignedIn(await signIn("discord"));
+    freshUser({ email: "sam@example.com", email_verified: true });
+    expect((await signIn("google")).status).toBe(409);
+    // …while the account it was made with keeps signing in as it.
+    idp.user = first;
+    expect((await expectSignedIn(await signIn("discord"))).id).toBe(sam.id);
+    const ids = srv.store.sqlite
       .query<{ n: number }, []>("SELECT count(*) AS n FROM identities WHERE user_id = 'usr_pat'")
       .get()!.n;
-    expect(identities).toBe(1);
-
-    // The same address from another provider still links (one identity per provider).
-    freshUser({ email: "pat@example.com", email_verified: true });
-    expect((await expectSignedIn(await signIn("discord"))).id).toBe("usr_pat");
+    expect(ids).toBe(0);
   });
 
   test("Microsoft: the email counts as unverified without email_verified", async () => {

@@ -122,7 +122,7 @@ describe("the sign-in page (works without JavaScript)", () => {
     const form = (fields: Record<string, string>) => ({
       method: "POST",
       host: "blog.localhost",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://blog.localhost" },
       body: new URLSearchParams(fields).toString(),
     });
     const good = await s.request(

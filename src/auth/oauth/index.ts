@@ -1,9 +1,10 @@
 /** Sign-in with OAuth / OpenID Connect providers (SPEC §7). */
-export { finishSignIn, STATE_TTL_MS, startSignIn } from "./flow.ts";
+export { clientBucket, finishSignIn, MAX_PENDING_PER_CLIENT, STATE_TTL_MS, startSignIn } from "./flow.ts";
 export { linkAccount } from "./link.ts";
 export {
   allowedProviderUrl,
   callbackUrl,
+  enabledProvider,
   listProviders,
   PROVIDERS,
   type ProviderConfig,

@@ -120,7 +120,8 @@ const freshUser = (over: Partial<FakeProvider["user"]> = {}) => {
 
 beforeAll(async () => {
   idp = await startFakeProvider();
-  srv = await startTestServer();
+  // Loopback is a trusted proxy here, so `X-Forwarded-For` stands for distinct clients.
+  srv = await startTestServer({ config: { trustedProxies: ["127.0.0.1"] } });
   // The callback is built from the stored port; make it the one this test server listens on.
   writeConfig(srv.store, { port: srv.port });
   srv.ctx.reloadConfig();
@@ -282,6 +283,125 @@ describe("state, PKCE and redirects", () => {
     expect(res.headers.get("location")).toBe(target);
     const fromApp = await signIn("google", { redirect: "/inbox", host: `mail.localhost:${srv.port}` });
     expect(fromApp.headers.get("location")).toBe(`http://mail.localhost:${srv.port}/inbox`);
+  });
+});
+
+describe("binding to the browser, and floods", () => {
+  test("the state is also kept in a short-lived host-only cookie under /auth", async () => {
+    const start = await srv.request("/auth/login/google", { host: `localhost:${srv.port}` });
+    const set = start.headers.get("set-cookie") ?? "";
+    expect(set).toMatch(/^fazt_oauth_state=[A-Za-z0-9_-]{20,}; /);
+    expect(set).toContain("Path=/auth");
+    expect(set).toContain("HttpOnly");
+    expect(set).toContain("SameSite=Lax");
+    expect(set).toContain("Max-Age=600");
+    expect(set).not.toContain("Domain=");
+    expect(set).not.toContain("Secure"); // plain http here; over https it is Secure
+    const state = new URL(start.headers.get("location")!).searchParams.get("state");
+    expect(set).toContain(`fazt_oauth_state=${state};`);
+  });
+
+  test("a start on another host hops to the apex first, where the cookie is set", async () => {
+    const start = await srv.request("/auth/login/google?redirect=/inbox", {
+      host: `mail.localhost:${srv.port}`,
+    });
+    expect(start.status).toBe(302);
+    expect(start.headers.get("set-cookie")).toBeNull();
+    const hop = new URL(start.headers.get("location")!);
+    expect(hop.origin).toBe(apex);
+    expect(hop.pathname).toBe("/auth/login/google");
+    expect(hop.searchParams.get("redirect")).toBe(`http://mail.localhost:${srv.port}/inbox`);
+    // An unknown provider is a 404 on the first host, not after a hop.
+    expect((await srv.request("/auth/login/nope", { host: `mail.localhost:${srv.port}` })).status).toBe(404);
+  });
+
+  test("a callback without the starting browser's cookie is refused, and the state is spent (login CSRF)", async () => {
+    // The attacker runs a sign-in with their own account and plants the callback link on the victim.
+    freshUser();
+    const planted = await toCallback("google");
+    const victim = await follow(planted, "");
+    expect(victim.status).toBe(400);
+    expect(victim.headers.get("content-type")).toContain("text/html");
+    expect(await victim.text()).toContain("not started in this browser");
+    expect(cookieOf(victim)).toBeNull();
+    // Spent: not even the attacker's own browser can finish it now.
+    expect((await follow(planted)).status).toBe(400);
+
+    // A victim who has a sign-in of their own in progress holds a different state: refused too.
+    freshUser();
+    const attackers = await toCallback("oidc");
+    const ownStart = await srv.request("/auth/login/oidc", { host: `localhost:${srv.port}` });
+    const ownCookie = stateCookieOf(ownStart)!;
+    const res = await follow(attackers, ownCookie);
+    expect(res.status).toBe(400);
+    expect(cookieOf(res)).toBeNull();
+    expect(res.headers.get("set-cookie")).toContain("fazt_oauth_state=; Path=/auth");
+  });
+
+  test("a finished sign-in clears the state cookie", async () => {
+    freshUser();
+    const res = await signIn("github");
+    await expectSignedIn(res);
+    expect(res.headers.get("set-cookie")).toMatch(
+      /fazt_oauth_state=; Path=\/auth; HttpOnly; SameSite=Lax; Max-Age=0/,
+    );
+  });
+
+  test("10,000 anonymous starts from one client keep 10 pending and never block another client's sign-in", async () => {
+    const flood = { "x-forwarded-for": "203.0.113.7" };
+    const starts = 10_000;
+    let last: Response | undefined;
+    for (let sent = 0; sent < starts; sent += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          srv.request("/auth/login/github", { host: `localhost:${srv.port}`, headers: flood }),
+        ),
+      );
+      for (const res of batch) expect(res.status).toBe(302);
+      last = batch.at(-1);
+    }
+    const pendingOf = (ip: string) =>
+      srv.store.sqlite
+        .query<{ n: number }, [string]>("SELECT count(*) AS n FROM oauth_states WHERE ip = ?")
+        .get(ip)!.n;
+    expect(pendingOf("203.0.113.7")).toBe(10);
+    const total = srv.store.sqlite
+      .query<{ n: number }, []>("SELECT count(*) AS n FROM oauth_states")
+      .get()!.n;
+    expect(total).toBeLessThan(100);
+
+    // Another client starts and finishes a sign-in as usual.
+    const who = freshUser();
+    const start = await srv.request("/auth/login/github", {
+      host: `localhost:${srv.port}`,
+      headers: { "x-forwarded-for": "198.51.100.9" },
+    });
+    expect(start.status).toBe(302);
+    const consent = await fetch(start.headers.get("location")!, { redirect: "manual" });
+    const back = new URL(consent.headers.get("location")!);
+    const user = await expectSignedIn(await follow(back, stateCookieOf(start)!));
+    expect(user.email).toBe(who.email);
+    // The flooding client's own latest start still works: only its oldest were evicted.
+    freshUser();
+    const consent2 = await fetch(last!.headers.get("location")!, { redirect: "manual" });
+    const back2 = new URL(consent2.headers.get("location")!);
+    await expectSignedIn(await follow(back2, stateCookieOf(last!)!));
+  }, 180_000);
+
+  test("IPv6 starts are counted per /64", async () => {
+    for (let i = 1; i <= 25; i++) {
+      const res = await srv.request("/auth/login/github", {
+        host: `localhost:${srv.port}`,
+        headers: { "x-forwarded-for": `2001:db8:1:2::${i.toString(16)}` },
+      });
+      expect(res.status).toBe(302);
+    }
+    const rows = srv.store.sqlite
+      .query<{ ip: string; n: number }, []>(
+        "SELECT ip, count(*) AS n FROM oauth_states WHERE ip LIKE '2001:db8:%' GROUP BY ip",
+      )
+      .all();
+    expect(rows).toEqual([{ ip: "2001:db8:1:2::/64", n: 10 }]);
   });
 });
 

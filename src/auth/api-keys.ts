@@ -86,7 +86,7 @@ const KEY_SELECT = `SELECT k.id, k.name, k.scope, k.apps, k.secret_hash, k.creat
 
 /** Why a key may not act, or null when it may: its maker must exist and hold the role its scope needs. */
 function makerProblem(row: Pick<KeyRow, "scope" | "maker_role">): string | null {
-  if (!row.maker_role) return "the user who made it no longer exists";
+  if (!row.maker_role) return "the user who made it no longer exists (or was never recorded)";
   if (!MAKER_ROLES[row.scope].includes(row.maker_role)) {
     return `the user who made it no longer holds the role a ${row.scope} key needs (admin or owner)`;
   }

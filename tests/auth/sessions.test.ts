@@ -408,7 +408,7 @@ describe("housekeeping", () => {
 });
 
 describe("API keys", () => {
-  test("wrong keys count like failed sign-ins: the fifth locks the address out (429)", async () => {
+  test("wrong keys are counted per address in their own space: the fifth locks keys out (429)", async () => {
     const r = await startTestServer({ password: PASSWORD });
     try {
       const bad = {

@@ -25,7 +25,7 @@ const MAX_PENDING = 10_000;
  * address's oldest, so a flood from one client only ever displaces its own
  * starts and never fills the table for everyone else.
  */
-export const MAX_PENDING_PER_CLIENT = 10;
+const MAX_PENDING_PER_CLIENT = 10;
 const HTTP_TIMEOUT_MS = 10_000;
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
@@ -135,7 +135,7 @@ function clientOf(def: ProviderDef, cfg: ProviderConfig, as: oauth.Authorization
  * (one client commonly holds a whole /64, so counting single addresses would
  * not bound it).
  */
-export function clientBucket(ip: string): string {
+function clientBucket(ip: string): string {
   if (!ip.includes(":")) return ip;
   const [head = "", tail = ""] = ip.toLowerCase().split("::");
   const left = head ? head.split(":") : [];

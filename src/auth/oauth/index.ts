@@ -1,5 +1,5 @@
 /** Sign-in with OAuth / OpenID Connect providers (SPEC §7). */
-export { clientBucket, finishSignIn, MAX_PENDING_PER_CLIENT, STATE_TTL_MS, startSignIn } from "./flow.ts";
+export { finishSignIn, STATE_TTL_MS, startSignIn } from "./flow.ts";
 export { linkAccount } from "./link.ts";
 export {
   allowedProviderUrl,

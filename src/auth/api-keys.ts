@@ -4,99 +4,204 @@ import { FaztError } from "../core/errors.ts";
 import { newId, randomToken } from "../core/ids.ts";
 import { parse } from "../core/validate.ts";
 import type { Store } from "../db/open.ts";
+import { appNameSchema } from "../deploy/index.ts";
+import type { Role } from "./users.ts";
 
 export type KeyScope = "admin" | "deploy";
 
-export const createKeySchema = v.strictObject({
-  name: v.pipe(v.string(), v.trim(), v.minLength(1, "is required"), v.maxLength(100, "is too long")),
-  scope: v.optional(v.picklist(["admin", "deploy"], "must be admin or deploy"), "admin"),
-});
+/**
+ * The roles a key's maker must still hold for the key to work. Deploy keys
+ * ask as much as admin keys: only the owner and admins mint keys at all, and
+ * a demoted admin's deploy key would otherwise keep rewriting every app.
+ */
+const MAKER_ROLES: Record<KeyScope, readonly Role[]> = {
+  admin: ["owner", "admin"],
+  deploy: ["owner", "admin"],
+};
+
+export const createKeySchema = v.pipe(
+  v.strictObject({
+    name: v.pipe(v.string(), v.trim(), v.minLength(1, "is required"), v.maxLength(100, "is too long")),
+    scope: v.optional(v.picklist(["admin", "deploy"], "must be admin or deploy"), "admin"),
+    apps: v.optional(
+      v.pipe(
+        v.array(appNameSchema, "must be a list of app names"),
+        v.minLength(1, "must name at least one app (leave it out for any app)"),
+        v.maxLength(100, "names more than 100 apps"),
+        v.transform((names) => [...new Set(names)].sort()),
+      ),
+    ),
+  }),
+  v.forward(
+    v.check((k) => k.apps === undefined || k.scope === "deploy", "only deploy keys can be limited to apps"),
+    ["apps"],
+  ),
+);
+
+/** Who made a key, as the key list shows it; null when that user was deleted. */
+export interface KeyMaker {
+  id: string;
+  username: string | null;
+  email: string | null;
+  role: Role;
+}
 
 export interface ApiKeyInfo {
   id: string;
   name: string;
   scope: KeyScope;
+  /** `deploy` keys limited to these apps; null = any app. */
+  apps: string[] | null;
   createdAt: number;
   lastUsedAt: number | null;
-  /**
-   * Whose authority the key carries (within its scope): keys minted by the
-   * owner — through the API, or with the database in hand (`server
-   * create-key`, the CLI's `local` peer) — act as the owner; others as an admin.
-   */
-  actsAs?: "owner" | "admin";
+  /** The user whose authority the key carries (for keys minted by keys: the original maker). */
+  createdBy: string | null;
+  /** The key acts with its maker's role (within its scope): the owner's keys as the owner. */
+  actsAs: "owner" | "admin";
+}
+
+/** A key in the list: its maker, and whether it still works. */
+export interface ApiKeyListing extends Omit<ApiKeyInfo, "actsAs"> {
+  maker: KeyMaker | null;
+  active: boolean;
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  scope: KeyScope;
+  apps: string | null;
+  secret_hash: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  maker_username: string | null;
+  maker_email: string | null;
+  maker_role: Role | null;
+}
+
+const KEY_SELECT = `SELECT k.id, k.name, k.scope, k.apps, k.secret_hash, k.created_by, k.created_at, k.last_used_at,
+  u.username AS maker_username, u.email AS maker_email, u.role AS maker_role
+  FROM api_keys k LEFT JOIN users u ON u.id = k.created_by`;
+
+/** Why a key may not act, or null when it may: its maker must exist and hold the role its scope needs. */
+function makerProblem(row: Pick<KeyRow, "scope" | "maker_role">): string | null {
+  if (!row.maker_role) return "the user who made it no longer exists (or was never recorded)";
+  if (!MAKER_ROLES[row.scope].includes(row.maker_role)) {
+    return `the user who made it no longer holds the role a ${row.scope} key needs (admin or owner)`;
+  }
+  return null;
+}
+
+function infoOf(row: KeyRow): Omit<ApiKeyInfo, "actsAs"> {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    apps: row.apps === null ? null : (JSON.parse(row.apps) as string[]),
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    createdBy: row.created_by,
+  };
 }
 
 /**
  * Mints a key `fazt_<id>_<secret>`. Only the secret's sha256 is stored: the
  * returned token is the one and only time the secret exists in clear.
+ * `makerId` is the user the key acts for (a session's user, or the original
+ * maker of the key that mints it); absent or null means minted with the
+ * database in hand (`server create-key`, the CLI's own peer): the owner's.
  */
 export function createApiKey(
   store: Store,
   input: unknown,
-  createdBy: string | null = null,
+  makerId?: string | null,
 ): { key: ApiKeyInfo; token: string } {
-  const { name, scope } = parse(createKeySchema, input, "key");
+  const { name, scope, apps } = parse(createKeySchema, input, "key");
+  const maker = makerId
+    ? store.sqlite
+        .query<{ id: string; role: Role }, [string]>("SELECT id, role FROM users WHERE id = ?")
+        .get(makerId)
+    : store.sqlite
+        .query<{ id: string; role: Role }, []>("SELECT id, role FROM users WHERE role = 'owner'")
+        .get();
+  if (!maker) {
+    throw makerId
+      ? new FaztError("FORBIDDEN", "the user this key would act for no longer exists")
+      : new FaztError("NOT_FOUND", "this instance has no owner yet: run `fazt server init`");
+  }
+  if (!MAKER_ROLES[scope].includes(maker.role)) {
+    throw new FaztError("FORBIDDEN", `a ${scope} key needs its maker to be an admin or the owner`);
+  }
   const id = newId("key");
   const secret = randomToken(24);
   const now = Date.now();
   store.sqlite
     .query(
-      "INSERT INTO api_keys (id, name, scope, secret_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO api_keys (id, name, scope, apps, secret_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .run(id, name, scope, sha256Hex(secret), createdBy, now);
-  return { key: { id, name, scope, createdAt: now, lastUsedAt: null }, token: `fazt_${id}_${secret}` };
+    .run(id, name, scope, apps ? JSON.stringify(apps) : null, sha256Hex(secret), maker.id, now);
+  const key: ApiKeyInfo = {
+    id,
+    name,
+    scope,
+    apps: apps ?? null,
+    createdAt: now,
+    lastUsedAt: null,
+    createdBy: maker.id,
+    actsAs: maker.role === "owner" ? "owner" : "admin",
+  };
+  return { key, token: `fazt_${id}_${secret}` };
 }
 
 const TOKEN = /^fazt_(key_[a-z2-7]{16})_([a-z2-7]{20,100})$/;
 
 /**
+ * What a presented token is worth: a working key; a right secret whose key
+ * may no longer act (`disabled` says why: its maker was deleted or demoted —
+ * keys of makers deleted before makers were checked have none and stay off);
+ * or nothing (`disabled: null`: unknown id, wrong secret, malformed).
+ */
+export type KeyCheck = { ok: true; key: ApiKeyInfo } | { ok: false; disabled: string | null };
+
+/**
  * Checks a bearer token: one lookup by id, then a constant-time comparison of
  * hashes, so the cost never depends on how many keys exist.
  */
-export function verifyApiKey(store: Store, token: string): ApiKeyInfo | null {
+export function verifyApiKey(store: Store, token: string): KeyCheck {
   const m = TOKEN.exec(token);
-  if (!m) return null;
-  const row = store.sqlite
-    .query<
-      {
-        id: string;
-        name: string;
-        scope: KeyScope;
-        secret_hash: string;
-        created_at: number;
-        last_used_at: number | null;
-        creator_role: "owner" | "admin" | "user" | null;
-      },
-      [string]
-    >(
-      `SELECT k.id, k.name, k.scope, k.secret_hash, k.created_at, k.last_used_at, u.role AS creator_role
-       FROM api_keys k LEFT JOIN users u ON u.id = k.created_by WHERE k.id = ?`,
-    )
-    .get(m[1]!);
+  if (!m) return { ok: false, disabled: null };
+  const row = store.sqlite.query<KeyRow, [string]>(`${KEY_SELECT} WHERE k.id = ?`).get(m[1]!);
   const presented = sha256Hex(m[2]!);
   // Compare against a dummy when the id is unknown, so timing does not tell.
-  if (!digestsEqual(presented, row?.secret_hash ?? "0".repeat(64)) || !row) return null;
+  if (!digestsEqual(presented, row?.secret_hash ?? "0".repeat(64)) || !row)
+    return { ok: false, disabled: null };
+  const problem = makerProblem(row);
+  if (problem) return { ok: false, disabled: `this API key no longer works: ${problem}` };
   const now = Date.now();
   // Writing on every request would serialise reads behind the writer; a minute's precision is enough.
   if (!row.last_used_at || now - row.last_used_at > 60_000) {
     store.sqlite.query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
   }
   return {
-    id: row.id,
-    name: row.name,
-    scope: row.scope,
-    createdAt: row.created_at,
-    lastUsedAt: now,
-    actsAs: row.creator_role === "owner" ? "owner" : "admin",
+    ok: true,
+    key: { ...infoOf(row), lastUsedAt: now, actsAs: row.maker_role === "owner" ? "owner" : "admin" },
   };
 }
 
-export function listApiKeys(store: Store): ApiKeyInfo[] {
+/** Every key with its maker, scope, apps, last use and whether it still works; never a secret. */
+export function listApiKeys(store: Store): ApiKeyListing[] {
   return store.sqlite
-    .query<ApiKeyInfo, []>(
-      "SELECT id, name, scope, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_keys ORDER BY created_at DESC",
-    )
-    .all();
+    .query<KeyRow, []>(`${KEY_SELECT} ORDER BY k.created_at DESC`)
+    .all()
+    .map((row) => ({
+      ...infoOf(row),
+      maker:
+        row.created_by && row.maker_role
+          ? { id: row.created_by, username: row.maker_username, email: row.maker_email, role: row.maker_role }
+          : null,
+      active: makerProblem(row) === null,
+    }));
 }
 
 export function deleteApiKey(store: Store, id: string): void {

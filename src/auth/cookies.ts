@@ -40,3 +40,21 @@ export function clearSessionCookie(opts: { domain: string; https: boolean }): st
   const secure = opts.https ? "; Secure" : "";
   return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${domainAttr(opts.domain)}${secure}`;
 }
+
+/** Holds a started OAuth sign-in's state in the browser that started it (login CSRF). */
+export const OAUTH_STATE_COOKIE = "fazt_oauth_state";
+
+/**
+ * Host-only (no Domain) on the host the provider returns to, only under
+ * `/auth`, and only for as long as the state lives. SameSite=Lax still sends
+ * it on the provider's top-level redirect back to the callback.
+ */
+export function oauthStateCookie(state: string, opts: { https: boolean; maxAgeMs: number }): string {
+  const secure = opts.https ? "; Secure" : "";
+  return `${OAUTH_STATE_COOKIE}=${state}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(opts.maxAgeMs / 1000)}${secure}`;
+}
+
+export function clearOauthStateCookie(opts: { https: boolean }): string {
+  const secure = opts.https ? "; Secure" : "";
+  return `${OAUTH_STATE_COOKIE}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0${secure}`;
+}

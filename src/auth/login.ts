@@ -1,32 +1,34 @@
 import { FaztError } from "../core/errors.ts";
 import type { Store } from "../db/open.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
-import { assertNotLocked, clearFailures, recordFailure } from "./rate-limit.ts";
+import { clearFailures, giveBackAttempt, takeAttempt } from "./rate-limit.ts";
 import { findUserForLogin, touchLogin, type UserInfo } from "./users.ts";
 
 // Verified against when the account does not exist, so both cases cost the same.
 let dummyHash: Promise<string> | undefined;
 
 /**
- * A password sign-in, with the limits of SPEC §7: locked IPs and accounts get
- * 429 first; unknown accounts do the same argon2 work as known ones; every
- * failure is the same 401, so it tells nothing about which part was wrong.
+ * A password sign-in, with its limits (5 failures per 15 minutes per IP
+ * and per account, see rate-limit.ts): the attempt takes its slot before the
+ * password is checked, so concurrent guesses cannot outrun the count; locked
+ * IPs and accounts get 429 even with the right password; unknown accounts do
+ * the same argon2 work as known ones; every failure is the same 401.
  */
 export async function passwordLogin(
   store: Store,
   input: { login: string; password: string; ip: string },
 ): Promise<UserInfo> {
   const login = input.login.trim().toLowerCase();
-  const keys = [`ip:${input.ip}`, `account:${login}`];
-  assertNotLocked(store, keys);
   const user = findUserForLogin(store, login);
+  // By user id when the account exists: its user name and its email share one counter.
+  const accountKey = `account:${user?.id ?? login}`;
+  const ipKey = `ip:${input.ip}`;
+  takeAttempt(store, [ipKey, accountKey]);
   dummyHash ??= hashPassword("fazt-dummy-password");
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash));
-  if (!user?.passwordHash || !ok) {
-    recordFailure(store, keys);
-    throw new FaztError("UNAUTHORIZED", "wrong username or password");
-  }
-  clearFailures(store, `account:${login}`);
+  if (!user?.passwordHash || !ok) throw new FaztError("UNAUTHORIZED", "wrong username or password");
+  giveBackAttempt(store, [ipKey]);
+  clearFailures(store, accountKey);
   touchLogin(store, user.id);
   const { passwordHash: _, ...info } = user;
   return info;

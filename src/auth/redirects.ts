@@ -1,18 +1,47 @@
+/** A base no real host has: a relative target that resolves off it points at another host. */
+const BASE = "http://fazt.invalid";
+
 /**
- * Where a sign-in may send the browser afterwards (SPEC §7): a path on the
- * same host, or an http(s) URL on `D` or one of its subdomains. Anything else
- * — other hosts, `//evil`, `/\evil`, `javascript:` — falls back to `/`.
+ * The target as a browser will read it: compatibility forms folded (NFKC:
+ * full-width `／` and `．` become `/` and `.`), ideographic full stops
+ * (U+3002, and U+FF61 after folding) become `.`, backslashes `/` — so
+ * `/。evil.com`, `／／evil.com` or `/\evil.com` are judged as what they become.
+ */
+function normalise(target: string): string {
+  return target
+    .normalize("NFKC")
+    .replace(/[\u3002\uff0e\uff61]/g, ".")
+    .replace(/\\/g, "/");
+}
+
+/**
+ * Where a sign-in may send the browser afterwards: a path on the same host,
+ * or an http(s) URL on `domain` or one of its subdomains. Anything else —
+ * other hosts, `//evil`, `/\evil`, `/。evil`, `javascript:` — falls back to `/`.
+ * The answer is always plain ASCII (percent-encoded, IDN hosts in punycode),
+ * so it can go into a `Location` header without failing.
  */
 export function safeRedirect(target: string | null | undefined, domain: string): string {
-  if (!target) return "/";
-  if (target.startsWith("/")) {
-    if (target.startsWith("//") || target.startsWith("/\\")) return "/";
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    return /[\u0000-\u001f\\]/.test(target) ? "/" : target;
+  if (!target || target.length > 4096) return "/";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(target)) return "/";
+  const t = normalise(target);
+  if (t.startsWith("/")) {
+    let url: URL;
+    try {
+      url = new URL(t, BASE);
+    } catch {
+      return "/";
+    }
+    // `//host` and the like resolve to another origin: not a path on this host.
+    if (url.origin !== BASE || t.startsWith("//")) return "/";
+    const path = `${url.pathname}${url.search}${url.hash}`;
+    // Resolving dot segments can leave `//x` (`/..//evil.com`), which a browser reads as a host.
+    return path.startsWith("//") ? "/" : path;
   }
   let url: URL;
   try {
-    url = new URL(target);
+    url = new URL(t);
   } catch {
     return "/";
   }
@@ -20,5 +49,5 @@ export function safeRedirect(target: string | null | undefined, domain: string):
   if (url.username || url.password) return "/";
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
   const d = domain.toLowerCase();
-  return host === d || host.endsWith(`.${d}`) ? url.toString() : "/";
+  return host === d || host.endsWith(`.${d}`) ? url.href : "/";
 }

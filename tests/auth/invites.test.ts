@@ -106,7 +106,23 @@ describe("creating invites", () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(field);
     }
-    const admin = await apiJson(s, "POST", "/api/invites", { role: "admin" });
+    // The test key is the owner's; an admin's key acts as that admin.
+    const made = await redeem((await invite({ role: "admin" })).code, {
+      email: "key-maker@example.com",
+      password: "a-good-password",
+    });
+    expect(made.status).toBe(201);
+    const minted = await s.request("/api/keys", {
+      method: "POST",
+      headers: {
+        cookie: `fazt_session=${sessionToken(made)}`,
+        origin: "http://localhost",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ name: "admin's key" }),
+    });
+    const adminKey = (await dataOf<{ token: string }>(minted, 201)).token;
+    const admin = await apiJson(s, "POST", "/api/invites", { role: "admin" }, adminKey);
     expect(admin.status).toBe(403);
     expect(await apiJson(s, "POST", "/api/invites", {}, null).then((r) => r.status)).toBe(401);
     expect(await apiJson(s, "GET", "/api/invites", undefined, null).then((r) => r.status)).toBe(401);

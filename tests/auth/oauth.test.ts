@@ -48,23 +48,43 @@ async function configure(name: Name): Promise<void> {
 const cookieOf = (res: Response) =>
   /fazt_session=[a-z2-7]+/.exec(res.headers.get("set-cookie") ?? "")?.[0] ?? null;
 
-/** GET /auth/login/P on `host` → the provider's /authorize → back at our callback URL (not yet followed). */
+/** The state cookie each started sign-in left in its "browser", by callback URL. */
+const stateCookies = new WeakMap<URL, string>();
+const stateCookieOf = (res: Response) =>
+  /fazt_oauth_state=[^;]+/.exec(res.headers.get("set-cookie") ?? "")?.[0] ?? null;
+
+/**
+ * GET /auth/login/P on `host` (a start on another host first hops to the apex,
+ * where the state cookie is set) → the provider's /authorize → back at our
+ * callback URL (not yet followed).
+ */
 async function toCallback(name: string, opts: { redirect?: string; host?: string } = {}): Promise<URL> {
   const q = opts.redirect === undefined ? "" : `?redirect=${encodeURIComponent(opts.redirect)}`;
-  const start = await srv.request(`/auth/login/${name}${q}`, { host: opts.host ?? `localhost:${srv.port}` });
+  let start = await srv.request(`/auth/login/${name}${q}`, { host: opts.host ?? `localhost:${srv.port}` });
   expect(start.status).toBe(302);
-  const authorize = new URL(start.headers.get("location")!);
+  let authorize = new URL(start.headers.get("location")!);
+  if (authorize.origin === apex) {
+    expect(stateCookieOf(start)).toBeNull();
+    start = await srv.request(`${authorize.pathname}${authorize.search}`, { host: authorize.host });
+    expect(start.status).toBe(302);
+    authorize = new URL(start.headers.get("location")!);
+  }
   expect(authorize.origin).toBe(idp.issuer);
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
   expect(authorize.searchParams.get("redirect_uri")).toBe(`${apex}/auth/callback/${name}`);
+  const cookie = stateCookieOf(start);
+  expect(cookie).not.toBeNull();
   const consent = await fetch(authorize, { redirect: "manual" });
   expect(consent.status).toBe(302);
   const back = new URL(consent.headers.get("location")!);
   expect(`${back.origin}${back.pathname}`).toBe(`${apex}/auth/callback/${name}`);
+  stateCookies.set(back, cookie!);
   return back;
 }
 
-const follow = (back: URL) => srv.request(`${back.pathname}${back.search}`, { host: back.host });
+/** The browser returning to the callback, with the state cookie its start left (or `cookie`). */
+const follow = (back: URL, cookie = stateCookies.get(back)) =>
+  srv.request(`${back.pathname}${back.search}`, { host: back.host, headers: cookie ? { cookie } : {} });
 
 /** The full round trip; answers the callback's response. */
 async function signIn(name: string, opts: { redirect?: string; host?: string } = {}): Promise<Response> {
@@ -100,7 +120,8 @@ const freshUser = (over: Partial<FakeProvider["user"]> = {}) => {
 
 beforeAll(async () => {
   idp = await startFakeProvider();
-  srv = await startTestServer();
+  // Loopback is a trusted proxy here, so `X-Forwarded-For` stands for distinct clients.
+  srv = await startTestServer({ config: { trustedProxies: ["127.0.0.1"] } });
   // The callback is built from the stored port; make it the one this test server listens on.
   writeConfig(srv.store, { port: srv.port });
   srv.ctx.reloadConfig();
@@ -265,6 +286,125 @@ describe("state, PKCE and redirects", () => {
   });
 });
 
+describe("binding to the browser, and floods", () => {
+  test("the state is also kept in a short-lived host-only cookie under /auth", async () => {
+    const start = await srv.request("/auth/login/google", { host: `localhost:${srv.port}` });
+    const set = start.headers.get("set-cookie") ?? "";
+    expect(set).toMatch(/^fazt_oauth_state=[A-Za-z0-9_-]{20,}; /);
+    expect(set).toContain("Path=/auth");
+    expect(set).toContain("HttpOnly");
+    expect(set).toContain("SameSite=Lax");
+    expect(set).toContain("Max-Age=600");
+    expect(set).not.toContain("Domain=");
+    expect(set).not.toContain("Secure"); // plain http here; over https it is Secure
+    const state = new URL(start.headers.get("location")!).searchParams.get("state");
+    expect(set).toContain(`fazt_oauth_state=${state};`);
+  });
+
+  test("a start on another host hops to the apex first, where the cookie is set", async () => {
+    const start = await srv.request("/auth/login/google?redirect=/inbox", {
+      host: `mail.localhost:${srv.port}`,
+    });
+    expect(start.status).toBe(302);
+    expect(start.headers.get("set-cookie")).toBeNull();
+    const hop = new URL(start.headers.get("location")!);
+    expect(hop.origin).toBe(apex);
+    expect(hop.pathname).toBe("/auth/login/google");
+    expect(hop.searchParams.get("redirect")).toBe(`http://mail.localhost:${srv.port}/inbox`);
+    // An unknown provider is a 404 on the first host, not after a hop.
+    expect((await srv.request("/auth/login/nope", { host: `mail.localhost:${srv.port}` })).status).toBe(404);
+  });
+
+  test("a callback without the starting browser's cookie is refused, and the state is spent (login CSRF)", async () => {
+    // The attacker runs a sign-in with their own account and plants the callback link on the victim.
+    freshUser();
+    const planted = await toCallback("google");
+    const victim = await follow(planted, "");
+    expect(victim.status).toBe(400);
+    expect(victim.headers.get("content-type")).toContain("text/html");
+    expect(await victim.text()).toContain("not started in this browser");
+    expect(cookieOf(victim)).toBeNull();
+    // Spent: not even the attacker's own browser can finish it now.
+    expect((await follow(planted)).status).toBe(400);
+
+    // A victim who has a sign-in of their own in progress holds a different state: refused too.
+    freshUser();
+    const attackers = await toCallback("oidc");
+    const ownStart = await srv.request("/auth/login/oidc", { host: `localhost:${srv.port}` });
+    const ownCookie = stateCookieOf(ownStart)!;
+    const res = await follow(attackers, ownCookie);
+    expect(res.status).toBe(400);
+    expect(cookieOf(res)).toBeNull();
+    expect(res.headers.get("set-cookie")).toContain("fazt_oauth_state=; Path=/auth");
+  });
+
+  test("a finished sign-in clears the state cookie", async () => {
+    freshUser();
+    const res = await signIn("github");
+    await expectSignedIn(res);
+    expect(res.headers.get("set-cookie")).toMatch(
+      /fazt_oauth_state=; Path=\/auth; HttpOnly; SameSite=Lax; Max-Age=0/,
+    );
+  });
+
+  test("10,000 anonymous starts from one client keep 10 pending and never block another client's sign-in", async () => {
+    const flood = { "x-forwarded-for": "203.0.113.7" };
+    const starts = 10_000;
+    let last: Response | undefined;
+    for (let sent = 0; sent < starts; sent += 100) {
+      const batch = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          srv.request("/auth/login/github", { host: `localhost:${srv.port}`, headers: flood }),
+        ),
+      );
+      for (const res of batch) expect(res.status).toBe(302);
+      last = batch.at(-1);
+    }
+    const pendingOf = (ip: string) =>
+      srv.store.sqlite
+        .query<{ n: number }, [string]>("SELECT count(*) AS n FROM oauth_states WHERE ip = ?")
+        .get(ip)!.n;
+    expect(pendingOf("203.0.113.7")).toBe(10);
+    const total = srv.store.sqlite
+      .query<{ n: number }, []>("SELECT count(*) AS n FROM oauth_states")
+      .get()!.n;
+    expect(total).toBeLessThan(100);
+
+    // Another client starts and finishes a sign-in as usual.
+    const who = freshUser();
+    const start = await srv.request("/auth/login/github", {
+      host: `localhost:${srv.port}`,
+      headers: { "x-forwarded-for": "198.51.100.9" },
+    });
+    expect(start.status).toBe(302);
+    const consent = await fetch(start.headers.get("location")!, { redirect: "manual" });
+    const back = new URL(consent.headers.get("location")!);
+    const user = await expectSignedIn(await follow(back, stateCookieOf(start)!));
+    expect(user.email).toBe(who.email);
+    // The flooding client's own latest start still works: only its oldest were evicted.
+    freshUser();
+    const consent2 = await fetch(last!.headers.get("location")!, { redirect: "manual" });
+    const back2 = new URL(consent2.headers.get("location")!);
+    await expectSignedIn(await follow(back2, stateCookieOf(last!)!));
+  }, 180_000);
+
+  test("IPv6 starts are counted per /64", async () => {
+    for (let i = 1; i <= 25; i++) {
+      const res = await srv.request("/auth/login/github", {
+        host: `localhost:${srv.port}`,
+        headers: { "x-forwarded-for": `2001:db8:1:2::${i.toString(16)}` },
+      });
+      expect(res.status).toBe(302);
+    }
+    const rows = srv.store.sqlite
+      .query<{ ip: string; n: number }, []>(
+        "SELECT ip, count(*) AS n FROM oauth_states WHERE ip LIKE '2001:db8:%' GROUP BY ip",
+      )
+      .all();
+    expect(rows).toEqual([{ ip: "2001:db8:1:2::/64", n: 10 }]);
+  });
+});
+
 describe("user matching", () => {
   test("the same provider account twice is the same user", async () => {
     freshUser();
@@ -273,7 +413,45 @@ describe("user matching", () => {
     expect(b.id).toBe(a.id);
   });
 
-  test("a verified email links to an existing password user; an unverified one does not", async () => {
+  test("an email match alone never joins accounts: an invitee's unverified address is not merged with its real owner", async () => {
+    // The invitee picked victim@corp.example when redeeming an invite: nobody verified it.
+    const invite = await (await api("POST", "/api/invites", {})).json();
+    const code = (invite as { data: { code: string } }).data.code;
+    const redeemed = await srv.request(`/auth/invite/${code}`, {
+      method: "POST",
+      host: `localhost:${srv.port}`,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "victim@corp.example", password: "invitee-password-1" }),
+    });
+    expect(redeemed.status).toBe(201);
+    const invitee = ((await redeemed.json()) as { data: { user: { id: string } } }).data.user;
+    const identitiesOf = (id: string) =>
+      srv.store.sqlite
+        .query<{ n: number }, [string]>("SELECT count(*) AS n FROM identities WHERE user_id = ?")
+        .get(id)!.n;
+
+    // The address's real owner signs in with GitHub (verified there): refused with a page, nothing linked.
+    freshUser({ email: "Victim@corp.example", email_verified: true });
+    const res = await signIn("github");
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(await res.text()).toContain("never joined by email alone");
+    expect(cookieOf(res)).toBeNull();
+    expect(identitiesOf(invitee.id)).toBe(0);
+    // Nor does any other provider join them.
+    freshUser({ email: "victim@corp.example", email_verified: true });
+    expect((await signIn("google")).status).toBe(409);
+    expect(identitiesOf(invitee.id)).toBe(0);
+    // The invitee's own sign-in still works and is still theirs alone.
+    const own = await srv.request("/api/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "victim@corp.example", password: "invitee-password-1" }),
+    });
+    expect(((await own.json()) as { data: { user: { id: string } } }).data.user.id).toBe(invitee.id);
+  });
+
+  test("an identity joins only the user it signed in as before; an unverified email makes a new user", async () => {
     const now = Date.now();
     srv.store.sqlite
       .query(
@@ -286,24 +464,22 @@ describe("user matching", () => {
     expect(stranger.id).not.toBe("usr_pat");
     expect(stranger.email).toBeNull();
 
+    // A verified match on a user that never used this account: refused, not linked.
     freshUser({ email: "pat@example.com", email_verified: true });
-    const linked = await expectSignedIn(await signIn("google"));
-    expect(linked.id).toBe("usr_pat");
-    expect(linked.username).toBe("pat");
+    expect((await signIn("google")).status).toBe(409);
 
-    // A second Google account with the same verified email: refused, never relinked.
-    freshUser({ email: "pat@example.com", email_verified: true });
-    const res = await signIn("google");
-    expect(res.status).toBe(409);
-    expect(cookieOf(res)).toBeNull();
-    const identities = srv.store.sqlite
+    // A user made by one provider is not joined by another provider's same verified address.
+    const first = freshUser({ email: "sam@example.com", email_verified: true });
+    const sam = await expectSignedIn(await signIn("discord"));
+    freshUser({ email: "sam@example.com", email_verified: true });
+    expect((await signIn("google")).status).toBe(409);
+    // …while the account it was made with keeps signing in as it.
+    idp.user = first;
+    expect((await expectSignedIn(await signIn("discord"))).id).toBe(sam.id);
+    const ids = srv.store.sqlite
       .query<{ n: number }, []>("SELECT count(*) AS n FROM identities WHERE user_id = 'usr_pat'")
       .get()!.n;
-    expect(identities).toBe(1);
-
-    // The same address from another provider still links (one identity per provider).
-    freshUser({ email: "pat@example.com", email_verified: true });
-    expect((await expectSignedIn(await signIn("discord"))).id).toBe("usr_pat");
+    expect(ids).toBe(0);
   });
 
   test("Microsoft: the email counts as unverified without email_verified", async () => {

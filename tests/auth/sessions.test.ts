@@ -122,7 +122,7 @@ describe("the sign-in page (works without JavaScript)", () => {
     const form = (fields: Record<string, string>) => ({
       method: "POST",
       host: "blog.localhost",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://blog.localhost" },
       body: new URLSearchParams(fields).toString(),
     });
     const good = await s.request(
@@ -145,6 +145,97 @@ describe("the sign-in page (works without JavaScript)", () => {
     expect(await bad.text()).toContain("wrong username or password");
   });
 
+  test("a form sign-in needs a same-origin Origin (or Sec-Fetch-Site); JSON without Origin still works", async () => {
+    const post = (path: string, type: "form" | "json", headers: Record<string, string>) =>
+      s.request(path, {
+        method: "POST",
+        // The sign-in form answers on every host; the admin API on the admin host.
+        host: path.startsWith("/api/") ? "localhost" : "blog.localhost",
+        headers: {
+          "content-type": type === "form" ? "application/x-www-form-urlencoded" : "application/json",
+          ...headers,
+        },
+        body:
+          type === "form"
+            ? new URLSearchParams({ username: "admin", password: PASSWORD }).toString()
+            : JSON.stringify({ username: "admin", password: PASSWORD }),
+      });
+    const refused: Array<[string, "form" | "json", Record<string, string>]> = [
+      ["/auth/login", "form", {}],
+      ["/auth/login", "form", { origin: "http://evil.example" }],
+      ["/auth/login", "form", { origin: "null" }],
+      ["/auth/login", "form", { origin: "http://localhost" }], // a sibling host is another origin
+      ["/auth/login", "form", { "sec-fetch-site": "cross-site" }],
+      ["/auth/login", "form", { origin: "http://evil.example", "sec-fetch-site": "same-origin" }],
+      ["/auth/login", "json", { origin: "http://evil.example" }],
+      ["/api/login", "form", {}],
+      ["/api/login", "json", { origin: "http://evil.example" }],
+    ];
+    for (const [path, type, headers] of refused) {
+      const res = await post(path, type, headers);
+      expect({ path, type, headers, status: res.status }).toEqual({ path, type, headers, status: 403 });
+      expect(res.headers.get("set-cookie")).toBeNull();
+      if (path === "/auth/login" && type === "form") expect(await res.text()).toContain("from another site");
+    }
+    const allowed: Array<[string, "form" | "json", Record<string, string>, number]> = [
+      ["/auth/login", "form", { origin: "http://blog.localhost" }, 303],
+      ["/auth/login", "form", { "sec-fetch-site": "same-origin" }, 303],
+      ["/auth/login", "json", {}, 200],
+      ["/auth/login", "json", { origin: "http://blog.localhost" }, 200],
+      ["/api/login", "json", {}, 200],
+      ["/api/login", "form", { origin: "http://localhost" }, 200],
+    ];
+    for (const [path, type, headers, status] of allowed) {
+      const res = await post(path, type, headers);
+      expect({ path, type, headers, status: res.status }).toEqual({ path, type, headers, status });
+      expect(res.headers.get("set-cookie")).toMatch(/^fazt_session=/);
+    }
+  });
+
+  test("IDN and full-width dots in redirect targets: checked before signing in, never a 500", async () => {
+    const sessions = () =>
+      s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
+    const cases: Array<[string, string]> = [
+      ["/\u3002evil.com", "/.evil.com"],
+      ["/\uff0e/evil.com", "/evil.com"],
+      ["/\uff61\uff61/evil.com", "/evil.com"],
+      ["//evil\u3002com", "/"],
+      ["/\uff0f/evil.com", "/"],
+      ["\uff0f\uff0fevil.com", "/"],
+      ["/\\evil.com", "/"],
+      ["/..//evil.com", "/"],
+      ["http://blog.localhost\u3002/x", "http://blog.localhost./x"],
+      ["https://evil\uff0ecom/", "/"],
+      ["/caf\u00e9?q=\u00fc", "/caf%C3%A9?q=%C3%BC"],
+    ];
+    for (const [redirect, location] of cases) {
+      const before = sessions();
+      const res = await s.request("/auth/login", {
+        method: "POST",
+        host: "blog.localhost",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://blog.localhost" },
+        body: new URLSearchParams({ username: "admin", password: PASSWORD, redirect }).toString(),
+      });
+      expect({ redirect, status: res.status, location: res.headers.get("location") }).toEqual({
+        redirect,
+        status: 303,
+        location,
+      });
+      expect(sessions()).toBe(before + 1);
+      const page = await s.request(`/auth/login?redirect=${encodeURIComponent(redirect)}`, {
+        host: "blog.localhost",
+      });
+      expect(page.status).toBe(200);
+      const out = await s.request(`/auth/logout?redirect=${encodeURIComponent(redirect)}`, {
+        method: "POST",
+        host: "blog.localhost",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      expect(out.status).toBe(303);
+      expect(out.headers.get("location")).toBe(location);
+    }
+  });
+
   test("a browser asking for a private page is sent to the sign-in page with the way back", async () => {
     const res = await s.request("/private/notes?x=1", {
       host: "blog.localhost",
@@ -160,9 +251,16 @@ describe("the sign-in page (works without JavaScript)", () => {
     expect(safeRedirect("/a?b=1", "example.com")).toBe("/a?b=1");
     expect(safeRedirect("https://blog.example.com/x", "example.com")).toBe("https://blog.example.com/x");
     expect(safeRedirect("https://example.com", "example.com")).toBe("https://example.com/");
+    expect(safeRedirect("/\u3002evil.com", "example.com")).toBe("/.evil.com");
+    expect(safeRedirect("https://blog\u3002example.com/x", "example.com")).toBe("https://blog.example.com/x");
     for (const bad of [
       "//evil.com",
       "/\\evil.com",
+      "//evil\u3002com",
+      "/\uff0fevil.com",
+      "\uff0f\uff0fevil.com",
+      "/..//evil.com",
+      "https://evil\uff0ecom/",
       "https://evil.com",
       "https://example.com.evil.com/",
       "javascript:alert(1)",
@@ -310,7 +408,7 @@ describe("housekeeping", () => {
 });
 
 describe("API keys", () => {
-  test("wrong keys count like failed sign-ins: the fifth locks the address out (429)", async () => {
+  test("wrong keys are counted per address in their own space: the fifth locks keys out (429)", async () => {
     const r = await startTestServer({ password: PASSWORD });
     try {
       const bad = {

@@ -72,6 +72,12 @@ async function newUser(role: "user" | "admin" = "user"): Promise<Session> {
   return session(res, user);
 }
 
+/** A new admin-scope key minted by `who`'s session: it acts with `who`'s role. */
+async function keyOf(who: Session): Promise<string> {
+  const res = await who.call("POST", "/api/keys", { name: `key of ${who.user.id}` });
+  return (await dataOf<{ token: string }>(res, 201)).token;
+}
+
 const roleOf = (id: string) =>
   s.store.sqlite.query<{ role: string }, [string]>("SELECT role FROM users WHERE id = ?").get(id)?.role;
 
@@ -125,6 +131,7 @@ describe("roles", () => {
     const admin = await newUser("admin");
     const other = await newUser("admin");
     const u = await newUser();
+    const adminKey = await keyOf(admin);
     const attempts: Array<[string, Response]> = [
       ["admin session → admin", await admin.call("PATCH", `/api/users/${u.user.id}`, { role: "admin" })],
       ["admin session → owner", await admin.call("PATCH", `/api/users/${u.user.id}`, { role: "owner" })],
@@ -132,8 +139,14 @@ describe("roles", () => {
         "admin session demotes admin",
         await admin.call("PATCH", `/api/users/${other.user.id}`, { role: "user" }),
       ],
-      ["admin key → admin", await apiJson(s, "PATCH", `/api/users/${u.user.id}`, { role: "admin" })],
-      ["admin key → owner", await apiJson(s, "PATCH", `/api/users/${u.user.id}`, { role: "owner" })],
+      [
+        "admin's key → admin",
+        await apiJson(s, "PATCH", `/api/users/${u.user.id}`, { role: "admin" }, adminKey),
+      ],
+      [
+        "admin's key → owner",
+        await apiJson(s, "PATCH", `/api/users/${u.user.id}`, { role: "owner" }, adminKey),
+      ],
       ["owner → owner", await owner.call("PATCH", `/api/users/${u.user.id}`, { role: "owner" })],
       ["admin session invites an admin", await admin.call("POST", "/api/invites", { role: "admin" })],
     ];
@@ -170,7 +183,10 @@ describe("roles", () => {
 
   test("only the owner deletes an admin; deleting a user ends their sessions", async () => {
     const admin = await newUser("admin");
-    expect((await apiJson(s, "DELETE", `/api/users/${admin.user.id}`)).status).toBe(403);
+    const otherAdmin = await newUser("admin");
+    expect(
+      (await apiJson(s, "DELETE", `/api/users/${admin.user.id}`, undefined, await keyOf(otherAdmin))).status,
+    ).toBe(403);
     expect(
       (await dataOf<{ removed: boolean }>(await owner.call("DELETE", `/api/users/${admin.user.id}`), 200))
         .removed,

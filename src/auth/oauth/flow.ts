@@ -1,5 +1,5 @@
 import * as oauth from "oauth4webapi";
-import { sha256Hex } from "../../core/crypto.ts";
+import { digestsEqual, sha256Hex } from "../../core/crypto.ts";
 import { FaztError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import { parse } from "../../core/validate.ts";
@@ -20,6 +20,12 @@ import { type ProfileInput, type ProviderDef, profileSchema } from "./types.ts";
 export const STATE_TTL_MS = 10 * 60 * 1000;
 /** Unfinished sign-ins kept at most: starting one needs no account, so the table is bounded. */
 const MAX_PENDING = 10_000;
+/**
+ * Unfinished sign-ins kept per client address: a further start evicts that
+ * address's oldest, so a flood from one client only ever displaces its own
+ * starts and never fills the table for everyone else.
+ */
+const MAX_PENDING_PER_CLIENT = 10;
 const HTTP_TIMEOUT_MS = 10_000;
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
@@ -125,16 +131,39 @@ function clientOf(def: ProviderDef, cfg: ProviderConfig, as: oauth.Authorization
 }
 
 /**
+ * The address a start is counted under: the IP itself, or for IPv6 its /64
+ * (one client commonly holds a whole /64, so counting single addresses would
+ * not bound it).
+ */
+function clientBucket(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = ip.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+
+/**
  * Starts a sign-in: a random state, a PKCE verifier (and a nonce for OIDC)
  * kept server-side (the state only as its sha256) for 10 minutes with where
- * to go afterwards; answers the provider's authorize URL.
+ * to go afterwards and the client that asked; answers the provider's
+ * authorize URL, and the state for the caller to bind to the browser (a
+ * cookie checked at the callback). Each client keeps at most
+ * MAX_PENDING_PER_CLIENT unfinished starts: a new one evicts its oldest.
  */
 export async function startSignIn(
   store: Store,
   config: Config,
   name: string,
   redirect: string,
-): Promise<string> {
+  client: { ip: string },
+): Promise<{ location: string; state: string }> {
   const { def, config: cfg } = enabledProvider(store, name);
   const as = await metadata(def, cfg).catch((err: unknown) => {
     if (err instanceof FaztError) throw err;
@@ -147,23 +176,24 @@ export async function startSignIn(
   const verifier = oauth.generateRandomCodeVerifier();
   const nonce = def.kind === "oidc" ? oauth.generateRandomNonce() : null;
   const now = Date.now();
-  store.sqlite
-    .transaction(() => {
-      store.sqlite.query("DELETE FROM oauth_states WHERE expires_at <= ?").run(now);
-      const pending =
-        store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM oauth_states").get()?.n ?? 0;
-      if (pending >= MAX_PENDING) {
-        throw new FaztError("RATE_LIMITED", "too many sign-ins in progress; try again in a few minutes", {
-          headers: { "retry-after": "60" },
-        });
-      }
-      store.sqlite
-        .query(
-          "INSERT INTO oauth_states (state_hash, provider, code_verifier, nonce, redirect, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(sha256Hex(state), def.name, verifier, nonce, redirect, now, now + STATE_TTL_MS);
-    })
-    .immediate();
+  const bucket = clientBucket(client.ip);
+  const db = store.sqlite;
+  db.transaction(() => {
+    db.query("DELETE FROM oauth_states WHERE expires_at <= ?").run(now);
+    db.query(
+      `DELETE FROM oauth_states WHERE state_hash IN (
+         SELECT state_hash FROM oauth_states WHERE ip = ?1 ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?2)`,
+    ).run(bucket, MAX_PENDING_PER_CLIENT - 1);
+    const pending = db.query<{ n: number }, []>("SELECT count(*) AS n FROM oauth_states").get()?.n ?? 0;
+    if (pending >= MAX_PENDING) {
+      throw new FaztError("RATE_LIMITED", "too many sign-ins in progress; try again in a few minutes", {
+        headers: { "retry-after": "60" },
+      });
+    }
+    db.query(
+      "INSERT INTO oauth_states (state_hash, provider, code_verifier, nonce, redirect, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(sha256Hex(state), def.name, verifier, nonce, redirect, bucket, now, now + STATE_TTL_MS);
+  }).immediate();
   const url = new URL(as.authorization_endpoint!);
   url.searchParams.set("client_id", cfg.clientId);
   url.searchParams.set("redirect_uri", callbackUrl(config, def.name));
@@ -173,7 +203,7 @@ export async function startSignIn(
   url.searchParams.set("code_challenge", await oauth.calculatePKCECodeChallenge(verifier));
   url.searchParams.set("code_challenge_method", "S256");
   if (nonce) url.searchParams.set("nonce", nonce);
-  return url.toString();
+  return { location: url.toString(), state };
 }
 
 interface StateRow {
@@ -197,8 +227,10 @@ function consumeState(store: Store, state: string): StateRow | null {
 const errorCode = (e: string) => (/^[a-z_]{1,64}$/.test(e) ? ` (${e})` : "");
 
 /**
- * Finishes a sign-in at the callback: the state consumed atomically and
- * checked against the provider, the code exchanged with the PKCE verifier,
+ * Finishes a sign-in at the callback: the state consumed atomically, checked
+ * against the provider and against the state the starting browser holds
+ * (`boundState`, from its cookie: a callback link planted in another browser
+ * fails, and burns the state), the code exchanged with the PKCE verifier,
  * the ID token validated (signature by the issuer's JWKS, iss, aud, exp,
  * nonce) for OIDC, the account read and matched to a user.
  */
@@ -208,6 +240,7 @@ export async function finishSignIn(
   log: Logger,
   name: string,
   params: URLSearchParams,
+  boundState: string | null,
 ): Promise<{ user: UserInfo; redirect: string }> {
   const def = providerDef(name);
   if (!def) throw new FaztError("NOT_FOUND", `sign-in with "${name}" is not enabled here`);
@@ -222,6 +255,12 @@ export async function finishSignIn(
   }
   if (!state || !row || row.provider !== def.name) {
     throw new FaztError("BAD_REQUEST", "this sign-in link is invalid, expired or already used; start again");
+  }
+  if (!boundState || !digestsEqual(sha256Hex(boundState), sha256Hex(state))) {
+    throw new FaztError(
+      "BAD_REQUEST",
+      "this sign-in was not started in this browser (or took longer than 10 minutes); start again here",
+    );
   }
   const { config: cfg } = enabledProvider(store, def.name);
   try {

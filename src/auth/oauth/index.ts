@@ -4,6 +4,7 @@ export { linkAccount } from "./link.ts";
 export {
   allowedProviderUrl,
   callbackUrl,
+  enabledProvider,
   listProviders,
   PROVIDERS,
   type ProviderConfig,

@@ -2,17 +2,19 @@ import { FaztError } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import type { Store } from "../../db/open.ts";
 import { getUser, type UserInfo } from "../users.ts";
+import { providerDef } from "./providers.ts";
 import type { Profile, ProviderName } from "./types.ts";
 
 /**
- * Which user a provider account signs in as (SPEC §7: one user base for the
- * whole instance; apps decide who may do what):
+ * Which user a provider account signs in as (one user base for the whole
+ * instance; apps decide who may do what):
  *
- * 1. The user already linked to this (provider, subject).
- * 2. Else the user whose email equals the account's VERIFIED email — linked
- *    now, unless that user already has another account of the same provider:
- *    then 409, never a silent relink (it would let a second GitHub account
- *    take over a user whose GitHub account is a different one).
+ * 1. The user this (provider, subject) signed in as before — the only way an
+ *    identity ever joins an existing user.
+ * 2. Else, when the account's VERIFIED email already belongs to a user: 409,
+ *    shown as a page. An email match alone never joins accounts: whoever
+ *    registered the address first (an invitee who typed it, unverified) must
+ *    not be merged with whoever owns it at the provider, nor the other way round.
  * 3. Else a new user with role `user`. Sign-in through an enabled provider is
  *    open to anyone who has an account there: enabling a provider is the
  *    owner's choice to let people in; what they may do is up to each app.
@@ -42,29 +44,19 @@ export function linkAccount(store: Store, provider: ProviderName, profile: Profi
       }
 
       const verifiedEmail = profile.emailVerified ? profile.email : null;
-      const match = verifiedEmail
+      const taken = verifiedEmail
         ? db.query<{ id: string }, [string]>("SELECT id FROM users WHERE lower(email) = ?").get(verifiedEmail)
         : null;
-      let id: string;
-      if (match) {
-        const other = db
-          .query<{ n: number }, [string, string]>(
-            "SELECT count(*) AS n FROM identities WHERE user_id = ? AND provider = ?",
-          )
-          .get(match.id, provider);
-        if ((other?.n ?? 0) > 0) {
-          throw new FaztError(
-            "CONFLICT",
-            `the user with this email is already linked to another ${provider} account; sign in with that one`,
-          );
-        }
-        id = match.id;
-      } else {
-        id = newId("usr");
-        db.query(
-          "INSERT INTO users (id, username, email, name, picture, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 'user', NULL, ?, ?)",
-        ).run(id, verifiedEmail, profile.name, profile.picture, now, now);
+      if (taken) {
+        throw new FaztError(
+          "CONFLICT",
+          `An account with the email ${verifiedEmail} already exists here, and it has never signed in with this ${providerDef(provider)?.label ?? provider} account. Sign in the way that account was made (its password, or the provider it used); accounts are never joined by email alone.`,
+        );
       }
+      const id = newId("usr");
+      db.query(
+        "INSERT INTO users (id, username, email, name, picture, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 'user', NULL, ?, ?)",
+      ).run(id, verifiedEmail, profile.name, profile.picture, now, now);
       db.query(
         "INSERT INTO identities (id, user_id, provider, provider_user_id, email, email_verified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ).run(newId("idn"), id, provider, profile.subject, profile.email, profile.emailVerified ? 1 : 0, now);

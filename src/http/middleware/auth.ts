@@ -39,25 +39,29 @@ function assertSameOrigin(req: Request): void {
 }
 
 /**
- * Admin API authentication (SPEC §7, §9): an API key (`admin` may do
- * everything, `deploy` only what asks for `deploy`) or the session of the
- * owner or an admin. A `user` session is 403 everywhere here.
+ * Admin API authentication: an API key (`admin` may do everything, `deploy`
+ * only what asks for `deploy`, and an app-limited one only its apps — see
+ * `assertMayDeploy`) or the session of the owner or an admin. A `user`
+ * session is 403 everywhere here.
  */
 export function requireAuth(ctx: ServerContext, scope: KeyScope): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (header !== undefined) {
-      // Failed key checks count like failed sign-ins (SPEC §5, §7): guessing is limited per IP.
-      const ipKey = `ip:${clientIp(c.req.raw, c.env?.server, ctx.config.trustedProxies)}`;
+      // Wrong keys are counted per address in their own space (`key-ip:`), apart
+      // from failed sign-ins: a password-guessing flood never blocks a valid key.
+      const ipKey = `key-ip:${clientIp(c.req.raw, c.env?.server, ctx.config.trustedProxies)}`;
       assertNotLocked(ctx.store, [ipKey]);
       const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-      const key = token ? verifyApiKey(ctx.store, token) : null;
-      if (!key) {
-        recordFailure(ctx.store, [ipKey]);
-        throw new FaztError("UNAUTHORIZED", "invalid API key", {
+      const check = verifyApiKey(ctx.store, token);
+      if (!check.ok) {
+        // A right secret whose maker was deleted or demoted is not a guess: it is not counted.
+        if (check.disabled === null) recordFailure(ctx.store, [ipKey]);
+        throw new FaztError("UNAUTHORIZED", check.disabled ?? "invalid API key", {
           headers: { "www-authenticate": 'Bearer realm="fazt", error="invalid_token"' },
         });
       }
+      const { key } = check;
       if (scope === "admin" && key.scope !== "admin") {
         throw new FaztError("FORBIDDEN", `this key's scope is "${key.scope}"; this needs an admin key`);
       }
@@ -78,9 +82,22 @@ export function requireAuth(ctx: ServerContext, scope: KeyScope): MiddlewareHand
   };
 }
 
-/** The acting user's role for rules such as "only the owner makes admins"; keys act as admins. */
+/** Refuses (403) a deploy of `app` by a key limited to other apps; sessions and unlimited keys pass. */
+export function assertMayDeploy(p: Principal, app: string): void {
+  if (p.kind !== "key" || p.key.apps === null || p.key.apps.includes(app)) return;
+  throw new FaztError(
+    "FORBIDDEN",
+    `this key may deploy only ${p.key.apps.join(", ")}; it cannot deploy "${app}"`,
+  );
+}
+
+/**
+ * The acting user for rules such as "only the owner makes admins": a
+ * session's user, or a key's maker with the key's authority (the owner's keys
+ * act as the owner, all others as an admin).
+ */
 export function actorOf(p: Principal): { role: UserInfo["role"]; id: string | null } {
   return p.kind === "session"
     ? { role: p.user.role, id: p.user.id }
-    : { role: p.key.actsAs ?? "admin", id: null };
+    : { role: p.key.actsAs, id: p.key.createdBy };
 }

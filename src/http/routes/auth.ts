@@ -10,7 +10,7 @@ import { htmlPage } from "../pages/layout.ts";
 import { loginPage } from "../pages/login.ts";
 import { inviteRoutes } from "./invites.ts";
 import { oauthRoutes } from "./oauth.ts";
-import { isForm, readLogin, signIn, signOut } from "./sign-in.ts";
+import { assertSignInOrigin, isForm, readLogin, signIn, signOut } from "./sign-in.ts";
 
 function enabledProviders(ctx: ServerContext): string[] {
   return ctx.store.sqlite
@@ -34,10 +34,18 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
 
   app.post("/login", async (c) => {
     const form = isForm(c);
+    try {
+      assertSignInOrigin(c);
+    } catch (err) {
+      if (!form || !(err instanceof FaztError)) throw err;
+      const html = loginPage({ redirect: "/", providers: enabledProviders(ctx), error: err.message });
+      return htmlPage(html, err.status);
+    }
     const input = await readLogin(c, ctx).catch((err: unknown) => {
       if (form) return null;
       throw err;
     });
+    // Worked out before anything happens: a bad target can never fail the request after the session exists.
     const redirect = safeRedirect(input?.redirect ?? c.req.query("redirect"), ctx.config.domain);
     try {
       if (!input) throw new FaztError("VALIDATION_FAILED", "enter your username and password");
@@ -62,9 +70,9 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
   });
 
   app.post("/logout", (c) => {
+    const redirect = safeRedirect(c.req.query("redirect"), ctx.config.domain);
     const cookie = signOut(c, ctx);
     if (!isForm(c)) return ok({ signedOut: true }, { headers: { "set-cookie": cookie } });
-    const redirect = safeRedirect(c.req.query("redirect"), ctx.config.domain);
     return new Response(null, { status: 303, headers: { location: redirect, "set-cookie": cookie } });
   });
 

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { FaztError } from "../../core/errors.ts";
 import { parse } from "../../core/validate.ts";
 import {
+  appNameSchema,
   type DeployOutcome,
   deployFiles,
   finishDeploy,
@@ -14,7 +15,7 @@ import { appUrl } from "../../hosting/urls.ts";
 import { readBytes, readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
-import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
+import { type AuthEnv, assertMayDeploy, type Principal, requireAuth } from "../middleware/auth.ts";
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -36,6 +37,26 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
   app.use("/deploys", auth);
   app.use("/deploys/*", auth);
   app.use("/deploy", auth);
+
+  /**
+   * A deploy session belongs to the app its manifest named: a key limited to
+   * other apps may neither upload into it nor finish it (unknown ids pass on,
+   * to the deploy code's 404).
+   */
+  const sessionApp = (id: string): string | null =>
+    ctx.store.sqlite
+      .query<{ app_name: string }, [string]>("SELECT app_name FROM deploys WHERE id = ?")
+      .get(id)?.app_name ?? null;
+  type WithPrincipal = { get(k: "principal"): Principal };
+  const assertMaySession = (c: WithPrincipal, id: string) => {
+    const app = sessionApp(id);
+    if (app !== null) assertMayDeploy(c.get("principal"), app);
+  };
+  /** For an app-limited key: the app name as given, read as the deploy code reads it, then checked. */
+  const assertMayName = (c: WithPrincipal, raw: unknown, field: string) => {
+    const p = c.get("principal");
+    if (p.kind === "key" && p.key.apps !== null) assertMayDeploy(p, parse(appNameSchema, raw, field));
+  };
 
   const result = (o: DeployOutcome) => {
     ctx.hosting.invalidate();
@@ -59,6 +80,8 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     // A manifest of 10,000 paths is far over the ordinary JSON limit; allow for it.
     const limit = Math.max(ctx.config.maxBodyBytes, ctx.config.maxFiles * 1200);
     const manifest = await readJson(c, v.unknown(), limit);
+    // Checked before anything is stored.
+    assertMayName(c, (manifest as { name?: unknown } | null)?.name, "manifest: name");
     return ok(startDeploy(ctx.store, ctx.config, manifest), { status: 201 });
   });
 
@@ -66,12 +89,16 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     const sha = c.req.param("sha").toLowerCase();
     if (!SHA256.test(sha))
       throw new FaztError("VALIDATION_FAILED", "the blob's name must be its sha256 (64 hex)");
+    assertMaySession(c, c.req.param("id"));
     const bytes = await readBytes(c, ctx.config.maxFileBytes);
     const { stored } = await uploadBlob(ctx.store, c.req.param("id"), sha, bytes);
     return ok({ sha256: sha, stored });
   });
 
-  app.post("/deploys/:id/finish", (c) => result(finishDeploy(ctx.store, ctx.config, c.req.param("id"))));
+  app.post("/deploys/:id/finish", (c) => {
+    assertMaySession(c, c.req.param("id"));
+    return result(finishDeploy(ctx.store, ctx.config, c.req.param("id")));
+  });
 
   app.post("/deploy", async (c) => {
     const type = c.req.header("content-type") ?? "";
@@ -100,6 +127,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
     const fields: Record<string, string> = {};
     for (const [k, val] of form.entries()) if (k !== "file" && typeof val === "string") fields[k] = val;
     const f = parse(zipFieldsSchema, fields, "form");
+    assertMayName(c, f.name, "form: name");
     if (file.size > ctx.config.maxDeployBytes) {
       throw new FaztError(
         "PAYLOAD_TOO_LARGE",

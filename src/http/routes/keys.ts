@@ -1,15 +1,16 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
 import { createApiKey, deleteApiKey, listApiKeys } from "../../auth/api-keys.ts";
-import { findOwner } from "../../auth/owner.ts";
 import { readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
 
-const ownerId = (ctx: ServerContext) => findOwner(ctx.store)?.id ?? null;
-
-/** API keys (SPEC §7): the token is in the answer to POST and nowhere else, ever. Admin only. */
+/**
+ * API keys: the token is in the answer to POST and nowhere else, ever. Admin
+ * only. The list shows each key's maker, scope, apps, last use and whether
+ * it still works.
+ */
 export function keyRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));
@@ -17,11 +18,13 @@ export function keyRoutes(ctx: ServerContext): Hono<AuthEnv> {
   app.get("/", () => ok(listApiKeys(ctx.store)));
 
   app.post("/", async (c) => {
-    // The new key carries its creator's authority: a session's user, or the creating key's own.
+    // The new key acts for a session's user, or for the ORIGINAL maker of the
+    // key that mints it: a key can never outlive, or outrank, a person.
     const p = c.get("principal");
-    const createdBy = p.kind === "session" ? p.user.id : p.key.actsAs === "owner" ? ownerId(ctx) : null;
+    const makerId = p.kind === "session" ? p.user.id : p.key.createdBy;
     const body = await readJson(c, v.unknown(), ctx.config.maxBodyBytes);
-    const { key, token } = createApiKey(ctx.store, body, createdBy);
+    const { key, token } = createApiKey(ctx.store, body, makerId);
+    ctx.log.info("api key created", { key: key.id, scope: key.scope, by: makerId });
     return ok({ ...key, token }, { status: 201 });
   });
 

@@ -1,10 +1,17 @@
 import { Hono } from "hono/quick";
-import { sessionCookie } from "../../auth/cookies.ts";
-import { finishSignIn, startSignIn } from "../../auth/oauth/index.ts";
+import {
+  clearOauthStateCookie,
+  OAUTH_STATE_COOKIE,
+  oauthStateCookie,
+  readCookie,
+  sessionCookie,
+} from "../../auth/cookies.ts";
+import { enabledProvider, finishSignIn, STATE_TTL_MS, startSignIn } from "../../auth/oauth/index.ts";
 import { safeRedirect } from "../../auth/redirects.ts";
 import { createSession } from "../../auth/sessions.ts";
 import { touchLogin } from "../../auth/users.ts";
 import { FaztError } from "../../core/errors.ts";
+import { appUrl } from "../../hosting/urls.ts";
 import { clientIp } from "../client-ip.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
@@ -28,48 +35,68 @@ function returnTo(ctx: ServerContext, target: string | undefined, rawHost: strin
   return safeRedirect(absolute, ctx.config.domain) === "/" ? safe : absolute;
 }
 
-/** `GET /auth/login/PROVIDER` and `GET /auth/callback/PROVIDER` (SPEC §7), answered on every host. */
+/**
+ * `GET /auth/login/PROVIDER` and `GET /auth/callback/PROVIDER`, answered on
+ * every host. The provider returns to the apex, and the state cookie that
+ * binds a sign-in to its browser is host-only: so a start on another host is
+ * first sent to the same start on the apex (`via=apex` stops a loop should the
+ * apex not recognise itself, e.g. behind a proxy that rewrites Host).
+ */
 export function oauthRoutes(ctx: ServerContext): Hono<RequestEnv> {
   const app = new Hono<RequestEnv>();
 
   /** The browser is the client here: failures are pages, not JSON. */
-  const failure = (err: unknown, provider: string, requestId: string): Response => {
+  const failure = (err: unknown, provider: string, requestId: string, extra: Record<string, string> = {}) => {
     if (!(err instanceof FaztError) || err.status >= 500) {
       ctx.log.warn("oauth sign-in failed", { provider, requestId, error: String(err) });
     }
     const e = err instanceof FaztError ? err : new FaztError("INTERNAL", "sign-in failed; start again");
-    return htmlPage(oauthErrorPage(e.message), e.status, e.headers);
+    return htmlPage(oauthErrorPage(e.message), e.status, { ...e.headers, ...extra });
   };
 
   app.get("/login/:provider", async (c) => {
+    const name = c.req.param("provider");
     const redirect = returnTo(ctx, c.req.query("redirect"), c.req.header("host"));
     try {
-      const location = await startSignIn(ctx.store, ctx.config, c.req.param("provider"), redirect);
-      return new Response(null, { status: 302, headers: { location, "cache-control": "no-store" } });
-    } catch (err) {
-      return failure(err, c.req.param("provider"), c.env.requestId);
-    }
-  });
-
-  app.get("/callback/:provider", async (c) => {
-    const name = c.req.param("provider");
-    try {
-      const params = new URL(c.req.url).searchParams;
-      const { user, redirect } = await finishSignIn(ctx.store, ctx.config, ctx.log, name, params);
+      enabledProvider(ctx.store, name); // an unknown or disabled provider is a 404 here, not after a hop
+      const apex = new URL(appUrl(ctx.config, "root"));
+      if (normalizeHost(c.req.header("host")) !== apex.hostname && c.req.query("via") !== "apex") {
+        const there = `${apex.origin}/auth/login/${encodeURIComponent(name)}?redirect=${encodeURIComponent(redirect)}&via=apex`;
+        return new Response(null, { status: 302, headers: { location: there, "cache-control": "no-store" } });
+      }
       const ip = clientIp(c.req.raw, c.env.server, ctx.config.trustedProxies);
-      const { token } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
-      touchLogin(ctx.store, user.id);
-      ctx.log.info("signed in", { user: user.id, provider: name, ip, requestId: c.env.requestId });
+      const { location, state } = await startSignIn(ctx.store, ctx.config, name, redirect, { ip });
       return new Response(null, {
         status: 302,
         headers: {
-          location: redirect,
-          "set-cookie": sessionCookie(token, ctx.config),
+          location,
+          "set-cookie": oauthStateCookie(state, { https: ctx.config.https, maxAgeMs: STATE_TTL_MS }),
           "cache-control": "no-store",
         },
       });
     } catch (err) {
       return failure(err, name, c.env.requestId);
+    }
+  });
+
+  app.get("/callback/:provider", async (c) => {
+    const name = c.req.param("provider");
+    // The state cookie is spent whatever happens next.
+    const clearState = clearOauthStateCookie(ctx.config);
+    try {
+      const params = new URL(c.req.url).searchParams;
+      const bound = readCookie(c.req.header("cookie") ?? null, OAUTH_STATE_COOKIE);
+      const { user, redirect } = await finishSignIn(ctx.store, ctx.config, ctx.log, name, params, bound);
+      const ip = clientIp(c.req.raw, c.env.server, ctx.config.trustedProxies);
+      const { token } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
+      touchLogin(ctx.store, user.id);
+      ctx.log.info("signed in", { user: user.id, provider: name, ip, requestId: c.env.requestId });
+      const headers = new Headers({ location: redirect, "cache-control": "no-store" });
+      headers.append("set-cookie", sessionCookie(token, ctx.config));
+      headers.append("set-cookie", clearState);
+      return new Response(null, { status: 302, headers });
+    } catch (err) {
+      return failure(err, name, c.env.requestId, { "set-cookie": clearState });
     }
   });
 

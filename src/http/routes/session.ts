@@ -5,13 +5,14 @@ import { FaztError } from "../../core/errors.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { ok } from "../envelope.ts";
-import { readLogin, signIn, signOut } from "./sign-in.ts";
+import { assertSignInOrigin, readLogin, signIn, signOut } from "./sign-in.ts";
 
 /** `POST /api/login`, `POST /api/logout`, `GET /api/me` on the admin host (SPEC §9). */
 export function sessionRoutes(ctx: ServerContext): Hono<RequestEnv> {
   const app = new Hono<RequestEnv>();
 
   app.post("/login", async (c) => {
+    assertSignInOrigin(c);
     const { user, cookie } = await signIn(c, ctx, await readLogin(c, ctx));
     return ok({ user }, { headers: { "set-cookie": cookie } });
   });

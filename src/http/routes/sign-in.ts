@@ -4,6 +4,7 @@ import { clearSessionCookie, readCookie, sessionCookie } from "../../auth/cookie
 import { passwordLogin } from "../../auth/login.ts";
 import { createSession, endSession, SESSION_COOKIE } from "../../auth/sessions.ts";
 import type { UserInfo } from "../../auth/users.ts";
+import { FaztError } from "../../core/errors.ts";
 import { parse } from "../../core/validate.ts";
 import { readFormFields, readJson } from "../body.ts";
 import { clientIp } from "../client-ip.ts";
@@ -28,6 +29,36 @@ export type LoginInput = v.InferOutput<typeof loginSchema>;
 
 export const isForm = (c: Context) =>
   /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(c.req.header("content-type") ?? "");
+
+/** The `host[:port]` of an `Origin` header; null for `null` or anything unreadable. */
+function originHost(origin: string): string | null {
+  try {
+    return origin === "null" ? null : new URL(origin).host.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Login CSRF: another site must not sign a browser in (into the attacker's
+ * account). A browser's form POST carries `Origin`, and `Sec-Fetch-Site`:
+ * a form sign-in needs a same-origin one of them; an `Origin` naming another
+ * origin is refused for any content type. JSON with no `Origin` — curl, the
+ * CLI, scripts, which carry no ambient cookie — is allowed.
+ */
+export function assertSignInOrigin(c: Context): void {
+  const origin = c.req.header("origin");
+  const host = c.req.header("host")?.toLowerCase();
+  if (origin !== undefined) {
+    if (host && originHost(origin) === host) return;
+  } else if (!isForm(c) || c.req.header("sec-fetch-site") === "same-origin") {
+    return;
+  }
+  throw new FaztError(
+    "FORBIDDEN",
+    "this sign-in was sent from another site; sign in from this site's own page",
+  );
+}
 
 /** Reads a sign-in body, JSON or an HTML form, within the body limit. */
 export async function readLogin(c: Context<RequestEnv>, ctx: ServerContext): Promise<LoginInput> {

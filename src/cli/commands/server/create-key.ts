@@ -1,27 +1,45 @@
 import { defineCommand } from "citty";
 import { createApiKey } from "../../../auth/api-keys.ts";
-import { findOwner } from "../../../auth/owner.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 
+/** Every value of a repeatable `--NAME V` / `--NAME=V` flag (citty keeps only the last one). */
+function repeated(rawArgs: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") break;
+    if (arg === `--${name}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
+    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+  }
+  return values;
+}
+
 export default defineCommand({
-  meta: { name: "create-key", description: "Mint an API key (printed once)" },
+  meta: { name: "create-key", description: "Mint an API key (printed once), made by the owner" },
   args: {
     name: { type: "string", description: "What the key is for", valueHint: "N", required: true },
     scope: { type: "string", description: "admin (default) or deploy", valueHint: "admin|deploy" },
+    app: {
+      type: "string",
+      description: "Limit a deploy key to this app (repeat for several)",
+      valueHint: "APP",
+    },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const s = session();
     s.localOnly("server create-key");
+    const apps = repeated(rawArgs, "app");
     const store = await s.openStore({ create: false });
-    const { key, token } = createApiKey(
-      store,
-      { name: args.name, scope: args.scope ?? "admin" },
-      findOwner(store)?.id ?? null,
-    );
+    // With the database in hand the key is the owner's (recorded as its maker).
+    const { key, token } = createApiKey(store, {
+      name: args.name,
+      scope: args.scope ?? "admin",
+      ...(apps.length > 0 ? { apps } : {}),
+    });
     emit(s.globals.format, { ...key, token }, () =>
       [
-        `${color.bold("API key created")} (${key.scope}): ${key.name}`,
+        `${color.bold("API key created")} (${key.scope}${key.apps ? `: ${key.apps.join(", ")}` : ""}): ${key.name}`,
         `  ${color.green(token)}`,
         color.dim("  Shown once: store it now. Send it as `Authorization: Bearer …`."),
       ].join("\n"),

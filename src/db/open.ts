@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import { FaztError } from "../core/errors.ts";
@@ -14,30 +14,34 @@ export interface Store {
   close(): void;
 }
 
-const SQLITE_MAGIC = "SQLite format 3\0";
-
-/** Refuses a file that exists but is not a SQLite database, before SQLite touches it. */
-function assertSqliteFile(path: string): void {
-  if (!existsSync(path)) return;
-  const st = statSync(path);
-  if (!st.isFile())
+/**
+ * Refuses a path that exists but is not a regular file (a folder; a FIFO SQLite
+ * would block on). `stat` opens nothing, so it cannot disturb SQLite's locks.
+ */
+function assertRegularFile(path: string): void {
+  if (existsSync(path) && !statSync(path).isFile())
     throw new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: not a regular file`);
-  if (st.size === 0) return;
-  const header = Buffer.alloc(16);
-  let fd: number;
+}
+
+/**
+ * Creates the database file with a private mode before SQLite writes to it,
+ * only when it does not exist yet (`wx`): a descriptor of a file SQLite already
+ * holds in this process is never opened, since closing it would drop every
+ * POSIX lock the process holds on that file (see `openStore`).
+ */
+function createPrivateFile(path: string): void {
   try {
-    fd = openSync(path, "r");
+    closeSync(openSync(path, "wx", 0o600));
   } catch (e) {
-    throw new FaztError("DATABASE_UNREADABLE", `cannot read database ${path}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
-  try {
-    readSync(fd, header, 0, 16, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (header.toString("latin1") !== SQLITE_MAGIC) {
-    throw new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: not a SQLite database`);
-  }
+}
+
+/** SQLite's own verdict on a file that is not a database, in words a person can act on. */
+function unreadable(path: string, e: unknown): FaztError {
+  const code = (e as { code?: unknown }).code;
+  const why = code === "SQLITE_NOTADB" ? "not a SQLite database" : (e as Error).message;
+  return new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: ${why}`);
 }
 
 function assertKnownSchema(sqlite: Database, path: string, known: number): void {
@@ -60,8 +64,15 @@ function restrictModes(path: string): void {
 }
 
 /**
- * Opens (creating if needed) the database with the pragmas of SPEC §2.
- * It does not migrate: see `migrate()`.
+ * Opens (creating if needed) the database in WAL mode with its pragmas. It
+ * does not migrate: see `migrate()`.
+ *
+ * The file is only ever read through SQLite. Runtime workers open their own
+ * connection in this process while the server's is live, and on POSIX closing
+ * any descriptor of a file drops every lock the process holds on it: a header
+ * check with `node:fs` once let a `sqlite3` shell, believing itself the last
+ * user, delete `-wal`/`-shm` under the running server, and acknowledged writes
+ * were lost (tests/db/other-process.test.ts).
  */
 export function openStore(path: string, opts: { create?: boolean; maxSchema?: number } = {}): Store {
   const create = opts.create ?? true;
@@ -70,25 +81,32 @@ export function openStore(path: string, opts: { create?: boolean; maxSchema?: nu
   }
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
-  assertSqliteFile(path);
-  let sqlite: Database;
+  assertRegularFile(path);
+  let opened: Database | undefined;
   try {
-    // Create the file with a private mode before SQLite writes anything.
-    if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
-    sqlite = new Database(path, { create: true, strict: true });
-    // Refuse a newer schema before any pragma can write to the file.
-    if (opts.maxSchema !== undefined) assertKnownSchema(sqlite, path, opts.maxSchema);
-    sqlite.exec("PRAGMA journal_mode = WAL");
-    sqlite.exec("PRAGMA synchronous = NORMAL");
-    sqlite.exec("PRAGMA foreign_keys = ON");
-    sqlite.exec("PRAGMA busy_timeout = 5000");
-    sqlite.exec("PRAGMA temp_store = MEMORY");
-    // Touch the schema so a corrupt file fails here, with a clear message.
-    sqlite.query("SELECT count(*) FROM sqlite_master").get();
+    if (create) createPrivateFile(path);
+    opened = new Database(path, { create: false, readwrite: true, strict: true });
+    // Waiting for another process's lock touches no file; set it before the first read.
+    opened.exec("PRAGMA busy_timeout = 5000");
+    // The first read of the header: SQLite refuses a file that is not a database here
+    // (SQLITE_NOTADB), and a corrupt one, before anything is written.
+    opened.query("SELECT count(*) FROM sqlite_master").get();
+    // A newer schema is refused before any pragma can write to the file.
+    if (opts.maxSchema !== undefined) assertKnownSchema(opened, path, opts.maxSchema);
+    opened.exec("PRAGMA journal_mode = WAL");
+    opened.exec("PRAGMA synchronous = NORMAL");
+    opened.exec("PRAGMA foreign_keys = ON");
+    opened.exec("PRAGMA temp_store = MEMORY");
   } catch (e) {
+    try {
+      opened?.close();
+    } catch {
+      // already closed (a refused schema)
+    }
     if (e instanceof FaztError) throw e;
-    throw new FaztError("DATABASE_UNREADABLE", `cannot open database ${path}: ${(e as Error).message}`);
+    throw unreadable(path, e);
   }
+  const sqlite = opened;
   restrictModes(path);
   let db: Db | undefined;
   let closed = false;

@@ -361,27 +361,33 @@ function configuredPort(dbPath: string): number {
 /**
  * Snapshots the database about to be replaced (reason `pre-restore`). A file
  * SQLite cannot read is kept byte for byte instead, so nothing is ever lost.
+ * SQLite reads the file first; the byte copy only happens once its connection
+ * is closed, since closing another descriptor of a file SQLite holds drops the
+ * process's locks on it (see openStore in src/db/open.ts).
  */
 function snapshotCurrent(dbPath: string, now: number): BackupInfo {
   const dir = backupDir(dbPath);
   ensureDir(dir);
   const target = defaultName(dir, now, "pre-restore");
   const createdAt = parseName(basename(target))?.createdAt ?? now;
+  let vacuumed = false;
   let db: Database | undefined;
   try {
-    if (readHeader(dbPath) !== SQLITE_MAGIC) throw new Error("not SQLite");
-    db = new Database(dbPath, { strict: true });
+    db = new Database(dbPath, { strict: true, create: false, readwrite: true });
     db.exec("PRAGMA busy_timeout = 5000");
     vacuumInto(db, target);
+    vacuumed = true;
   } catch (e) {
     if (e instanceof FaztError && e.code === "CONFLICT") throw e;
     rmSync(target, { force: true });
-    copyFileSync(dbPath, target);
-    chmodSync(target, 0o600);
-    fsyncPath(target, "r+");
   } finally {
     // The last connection to close checkpoints the WAL into the old file and removes it.
     db?.close();
+  }
+  if (!vacuumed) {
+    copyFileSync(dbPath, target);
+    chmodSync(target, 0o600);
+    fsyncPath(target, "r+");
   }
   return infoOf(target, createdAt, "pre-restore");
 }

@@ -1,7 +1,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
+import { requireTool } from "../helpers/tools.ts";
 import { zipOf } from "../helpers/zip.ts";
 
 // Compiled binaries (and qemu) start slowly on a busy machine: more than the default 5 s.
@@ -9,12 +9,13 @@ setDefaultTimeout(60_000);
 
 /**
  * Smoke test of the arm64 build under user-mode emulation. Developers without
- * qemu skip it; CI sets FAZT_REQUIRE_QEMU=1 so that a missing qemu fails.
+ * qemu skip it; under CI a missing qemu fails (tests/helpers/tools.ts).
  */
 const QEMU = "qemu-aarch64-static";
 const SYSROOT = "/usr/aarch64-linux-gnu";
-const haveQemu = Bun.which(QEMU) !== null && existsSync(SYSROOT);
-const requireQemu = process.env.FAZT_REQUIRE_QEMU === "1";
+const why =
+  "the arm64 binary runs under user-mode emulation (apt-get install qemu-user-static libc6-arm64-cross)";
+const haveQemu = requireTool(QEMU, why) && requireTool(SYSROOT, why);
 
 let server: ServerProcess | undefined;
 afterAll(() => {
@@ -22,14 +23,9 @@ afterAll(() => {
   cleanupTemp();
 });
 
-test.skipIf(!haveQemu && !requireQemu)(
+test.skipIf(!haveQemu)(
   "dist/fazt-linux-arm64 answers /health under qemu",
   async () => {
-    if (!haveQemu) {
-      throw new Error(
-        `${QEMU} or ${SYSROOT} is missing: install qemu-user-static and libc6-arm64-cross (apt-get install qemu-user-static libc6-arm64-cross)`,
-      );
-    }
     const binary = ensureBinary("linux-arm64");
     server = await startServerProcess([], {
       home: tempDir(),
@@ -45,10 +41,9 @@ test.skipIf(!haveQemu && !requireQemu)(
   300_000,
 );
 
-test.skipIf(!haveQemu && !requireQemu)(
+test.skipIf(!haveQemu)(
   "dist/fazt-linux-arm64 deploys and serves a site with app code under qemu",
   async () => {
-    if (!haveQemu) throw new Error(`${QEMU} or ${SYSROOT} is missing`);
     const binary = ensureBinary("linux-arm64");
     const home = tempDir();
     const port = freePort();

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FaztError } from "../../src/core/errors.ts";
 import {
@@ -97,7 +97,19 @@ describe("openDatabase", () => {
     const err = await openDatabase(path).catch((e) => e);
     expect((err as FaztError).code).toBe("DATABASE_UNREADABLE");
     expect((err as FaztError).message).toContain(path);
+    expect((err as FaztError).message).toContain("not a SQLite database");
     expect(digest(path)).toBe(before);
+    expect(existsSync(`${path}-wal`) || existsSync(`${path}-shm`) || existsSync(`${path}-journal`)).toBe(
+      false,
+    );
+  });
+
+  test("refuses a folder where the database should be", async () => {
+    const path = join(tempDir(), "data.db");
+    mkdirSync(path);
+    const err = await openDatabase(path).catch((e) => e);
+    expect((err as FaztError).code).toBe("DATABASE_UNREADABLE");
+    expect((err as FaztError).message).toContain("not a regular file");
   });
 
   test("with create: false a missing database is an error and no file appears", async () => {

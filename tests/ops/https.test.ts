@@ -11,10 +11,13 @@ import { initInstance } from "../../src/ops/init.ts";
 import { deployFiles } from "../helpers/deploy.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
+import { requireTool } from "../helpers/tools.ts";
 
 // Automatic HTTPS (SPEC §11) against Debian's pebble ACME test server on loopback;
 // pebble-challtestsrv answers its DNS queries with 127.0.0.1 for every name.
-const havePebble = Bun.which("pebble") !== null && Bun.which("pebble-challtestsrv") !== null;
+const why = "automatic HTTPS is tested against Debian's pebble ACME server (apt-get install pebble openssl)";
+const havePebble =
+  requireTool("pebble", why) && requireTool("pebble-challtestsrv", why) && requireTool("openssl", why);
 const DOMAIN = "fazt.test";
 
 let dir: string;

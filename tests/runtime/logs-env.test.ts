@@ -114,6 +114,44 @@ async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+/**
+ * A stream only polling can feed, to tell a pushed line from a polled one
+ * without a clock. Opened (with a pause) before the stream under test, its
+ * polls come before that stream's: a line written for it by another
+ * connection and never announced arrives at its next poll. So a line the
+ * stream under test received while the control has nothing was pushed, not
+ * polled. Call `feed()` just before the push, right after the stream under
+ * test has answered (its own next poll is then furthest away).
+ */
+async function pollControl(name: string) {
+  const id = await newApp(name);
+  const stream = await openStream(`/api/apps/${name}/logs/stream`);
+  // The next stream's polls fall this far behind this one's.
+  await Bun.sleep(300);
+  return {
+    stream,
+    feed() {
+      const other = new Database(s.store.path);
+      try {
+        other
+          .query(
+            "INSERT INTO app_logs (app_id, level, message, request_id, created_at) VALUES (?, 'info', 'polled', NULL, ?)",
+          )
+          .run(id, Date.now());
+      } finally {
+        other.close();
+      }
+    },
+    /** The control line arrives by polling (the control itself works); then closes it. */
+    async close() {
+      await stream.until(() => stream.events.length === 1);
+      expect(stream.events[0]!.data.message).toBe("polled");
+      stream.abort();
+      await stream.ended;
+    },
+  };
+}
+
 describe("the log store", () => {
   test("readLogs: the last N oldest→newest; after an id, the first N after it", async () => {
     const id = await newApp("store-read");
@@ -217,6 +255,7 @@ describe("GET /api/apps/NAME/logs/stream", () => {
   test("sends the last N lines, then new ones at once; ends cleanly when the client goes", async () => {
     const id = await newApp("stream-live");
     for (let i = 1; i <= 5; i++) appendLog(s.store, id, { level: "info", message: `old ${i}` });
+    const control = await pollControl("stream-live-control");
     const st = await openStream("/api/apps/stream-live/logs/stream?limit=3");
     await st.until(() => st.events.length === 3);
     expect(st.events.map((e) => e.data.message)).toEqual(["old 3", "old 4", "old 5"]);
@@ -224,12 +263,13 @@ describe("GET /api/apps/NAME/logs/stream", () => {
     expect(st.events.map((e) => Number(e.id))).toEqual(st.events.map((e) => e.data.id));
     expect(logSubscriberCount(id)).toBe(1);
 
-    const t0 = performance.now();
+    control.feed();
     appendLog(s.store, id, { level: "error", message: "new one", requestId: "req_x" });
     await st.until(() => st.events.length === 4);
-    // In-process lines do not wait for the 1 s poll.
-    expect(performance.now() - t0).toBeLessThan(500);
+    // In-process lines do not wait for the poll: they arrive before the control's polled line.
+    expect(control.stream.events).toHaveLength(0);
     expect(st.events[3]!.data).toMatchObject({ level: "error", message: "new one", requestId: "req_x" });
+    await control.close();
 
     // A burst arrives whole and in order.
     for (let i = 0; i < 50; i++) appendLog(s.store, id, { level: "debug", message: `burst ${i}` });
@@ -246,6 +286,7 @@ describe("GET /api/apps/NAME/logs/stream", () => {
 
   test("lines written by another connection arrive by polling", async () => {
     const id = await newApp("stream-poll");
+    const control = await pollControl("stream-poll-control");
     const st = await openStream("/api/apps/stream-poll/logs/stream");
     await Bun.sleep(50);
     expect(st.events).toHaveLength(0);
@@ -259,11 +300,12 @@ describe("GET /api/apps/NAME/logs/stream", () => {
     } finally {
       other.close();
     }
-    await st.until(() => st.events.length === 1, 3000);
+    await st.until(() => st.events.length === 1);
     expect(st.events[0]!.data).toMatchObject({ level: "warn", message: "from elsewhere", requestId: null });
 
     // A writer elsewhere that announces its lines (a worker thread) does not wait for the poll.
-    await Bun.sleep(100); // just after a poll: the next one is ~900 ms away
+    // Just after this stream's poll delivered: its next one comes after the control's.
+    control.feed();
     const direct = new Database(s.store.path);
     try {
       direct
@@ -274,11 +316,11 @@ describe("GET /api/apps/NAME/logs/stream", () => {
     } finally {
       direct.close();
     }
-    const t0 = performance.now();
     announceLogs(id);
-    await st.until(() => st.events.length === 2, 3000);
-    expect(performance.now() - t0).toBeLessThan(300);
+    await st.until(() => st.events.length === 2);
+    expect(control.stream.events).toHaveLength(0);
     expect(st.events[1]!.data.message).toBe("announced");
+    await control.close();
     st.abort();
     await st.ended;
     await waitFor(() => logSubscriberCount(id) === 0);

@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { FaztError } from "../../src/core/errors.ts";
-import { openDatabase, openStore, type Store } from "../../src/db/index.ts";
+import { openDatabase, type Store } from "../../src/db/index.ts";
 import { createStorage } from "../../src/storage/index.ts";
 import { useTempStore } from "../helpers/store.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
@@ -128,62 +128,103 @@ test("hostile inputs: huge keys and values, non-JSON values, BigInt, wrong types
 });
 
 // ---- concurrency --------------------------------------------------------------------------
+// Every writer opens its own connection with openStore, then all start at the same
+// moment (a barrier), so their transactions overlap: with no busy timeout SQLite
+// answers 'database is locked' at once, which these tests must see as a failure.
 
-let shared: Store[] = [];
+const shared: Store[] = [];
 afterAll(() => {
   for (const s of shared) s.close();
   cleanupTemp();
 });
 
-test("separate connections interleaving writes lose nothing and never see 'database is locked'", async () => {
-  const path = join(tempDir(), "shared.db");
-  const first = await openDatabase(path);
-  const appId = makeApp(first, "shared");
-  createStorage(first, appId).ds.insert("counters", { id: "c", n: 0 });
-  shared = [first, openStore(path), openStore(path), openStore(path)];
-  const storages = shared.map((s) => createStorage(s, appId));
-  for (let round = 0; round < 50; round++) {
-    for (const [i, s] of storages.entries()) {
-      s.kv.set(`k-${i}-${round}`, round);
-      s.ds.insert("log", { conn: i, round });
-      s.ds.update("counters", "c", { $inc: { n: 1 } });
-      s.s3.put(`f/${i}/${round}`, `${i}:${round}`);
-    }
-  }
-  const s0 = storages[0]!;
-  expect(s0.kv.list("k-").length).toBe(200);
-  expect(s0.ds.count("log")).toBe(200);
-  expect(s0.ds.findOne("counters", "c")!.n).toBe(200);
-  expect(s0.s3.list("f/").length).toBe(200);
-});
+const WRITERS = 4;
+const ROUNDS = 150;
 
-test("Bun Workers, each with its own connection, write at the same time without losing anything", async () => {
-  const path = join(tempDir(), "workers.db");
+/** A migrated database with an app and its shared counter, for the writers to share. */
+async function sharedDatabase(name: string): Promise<{ path: string; appId: string; store: Store }> {
+  const path = join(tempDir(), `${name}.db`);
   const store = await openDatabase(path);
   shared.push(store);
-  const appId = makeApp(store, "workers");
+  const appId = makeApp(store, name);
   createStorage(store, appId).ds.insert("counters", { id: "c", n: 0 });
-  const WORKERS = 4;
-  const ROUNDS = 150;
-  const results = await Promise.all(
-    Array.from({ length: WORKERS }, (_, w) => {
-      const worker = new Worker(new URL("./writer-worker.ts", import.meta.url).href);
-      return new Promise<{ ok: boolean; error?: string }>((resolve) => {
+  return { path, appId, store };
+}
+
+/** Every write of every writer is there, once. */
+function expectAllWrites(store: Store, appId: string): void {
+  const s = createStorage(store, appId);
+  expect(s.ds.findOne("counters", "c")!.n).toBe(WRITERS * ROUNDS);
+  expect(s.ds.count("log")).toBe(WRITERS * ROUNDS);
+  expect(s.ds.count("log", { seen: true })).toBe(WRITERS * ROUNDS);
+  expect(s.kv.list("w").length).toBe(WRITERS * ROUNDS);
+  expect(s.kv.get("shared")).toBe(ROUNDS - 1);
+  expect(s.s3.list().length).toBe(WRITERS * ROUNDS);
+  for (let w = 0; w < WRITERS; w++) expect(s.ds.count("log", { worker: w })).toBe(ROUNDS);
+}
+
+/** Reads a process's stdout until `done(text)` holds; returns the text read. */
+async function readUntil(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  done: (text: string) => boolean,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!done(text)) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
+test("separate processes writing at the same moment lose nothing and never see 'database is locked'", async () => {
+  const { path, appId, store } = await sharedDatabase("processes");
+  const script = join(import.meta.dir, "writer-process.ts");
+  const procs = Array.from({ length: WRITERS }, (_, w) =>
+    Bun.spawn([process.execPath, script, path, appId, String(w), String(ROUNDS)], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "inherit",
+    }),
+  );
+  const readers = procs.map((p) => p.stdout.getReader());
+  // Every process has its connection open before any of them writes.
+  const ready = await Promise.all(readers.map((r) => readUntil(r, (t) => t.includes("ready\n"))));
+  expect(ready.map((t) => t.trim())).toEqual(procs.map(() => "ready"));
+  for (const p of procs) {
+    p.stdin.write("go\n");
+    p.stdin.flush();
+  }
+  const outs = await Promise.all(readers.map((r) => readUntil(r, () => false)));
+  expect(await Promise.all(procs.map((p) => p.exited))).toEqual(procs.map(() => 0));
+  expect(outs.map((o) => JSON.parse(o.trim()))).toEqual(procs.map(() => ({ ok: true })));
+  expectAllWrites(store, appId);
+}, 60_000);
+
+test("Bun Workers, each with its own connection, write at the same moment without losing anything", async () => {
+  const { path, appId, store } = await sharedDatabase("workers");
+  const barrier = new SharedArrayBuffer(8);
+  const flags = new Int32Array(barrier);
+  const workers = Array.from(
+    { length: WRITERS },
+    () => new Worker(new URL("./writer-worker.ts", import.meta.url).href),
+  );
+  const results = workers.map(
+    (worker, w) =>
+      new Promise<{ ok: boolean; error?: string }>((resolve) => {
         worker.onmessage = (e) => {
           resolve(e.data);
           worker.terminate();
         };
         worker.onerror = (e) => resolve({ ok: false, error: String(e.message) });
-        worker.postMessage({ path, appId, worker: w, rounds: ROUNDS });
-      });
-    }),
+        worker.postMessage({ path, appId, worker: w, rounds: ROUNDS, barrier });
+      }),
   );
-  expect(results).toEqual(Array.from({ length: WORKERS }, () => ({ ok: true })));
-  const s = createStorage(store, appId);
-  expect(s.ds.findOne("counters", "c")!.n).toBe(WORKERS * ROUNDS);
-  expect(s.ds.count("log")).toBe(WORKERS * ROUNDS);
-  expect(s.kv.list("w").length).toBe(WORKERS * ROUNDS);
-  expect(s.kv.get("shared")).toBeGreaterThanOrEqual(0);
-  expect(s.s3.list().length).toBe(WORKERS * ROUNDS);
-  for (let w = 0; w < WORKERS; w++) expect(s.ds.count("log", { worker: w })).toBe(ROUNDS);
+  // Every worker has its connection open before any of them writes.
+  while (Atomics.load(flags, 0) < WRITERS) await Bun.sleep(5);
+  Atomics.store(flags, 1, 1);
+  Atomics.notify(flags, 1);
+  expect(await Promise.all(results)).toEqual(workers.map(() => ({ ok: true })));
+  expectAllWrites(store, appId);
 }, 60_000);

@@ -1,25 +1,30 @@
-/** Test helper (isolation.test.ts): one Bun Worker writing through its own connection. */
+/**
+ * Test helper (isolation.test.ts): one Bun Worker writing through its own
+ * connection. It opens the database, counts itself in `ready`, then waits on
+ * `go` so that every writer starts at the same moment.
+ */
 import { openStore } from "../../src/db/index.ts";
-import { createStorage } from "../../src/storage/index.ts";
+import { writeRounds } from "./writer.ts";
 
 declare const self: Worker;
 
-self.onmessage = (e: MessageEvent<{ path: string; appId: string; worker: number; rounds: number }>) => {
-  const { path, appId, worker, rounds } = e.data;
-  const store = openStore(path);
+interface Start {
+  path: string;
+  appId: string;
+  worker: number;
+  rounds: number;
+  /** [ready count, go flag] */
+  barrier: SharedArrayBuffer;
+}
+
+self.onmessage = (e: MessageEvent<Start>) => {
+  const { path, appId, worker, rounds, barrier } = e.data;
+  const flags = new Int32Array(barrier);
+  const store = openStore(path, { create: false });
   try {
-    const { kv, ds, s3 } = createStorage(store, appId);
-    for (let i = 0; i < rounds; i++) {
-      kv.set(`w${worker}-${i}`, i);
-      kv.set("shared", i);
-      ds.insert("log", { worker, i });
-      ds.update("counters", "c", { $inc: { n: 1 } });
-      ds.update("log", { worker, i }, { $set: { seen: true } });
-      s3.put(`w${worker}/${i}.txt`, `${worker}:${i}`);
-    }
-    postMessage({ ok: true });
-  } catch (err) {
-    postMessage({ ok: false, error: String((err as Error).message) });
+    Atomics.add(flags, 0, 1);
+    Atomics.wait(flags, 1, 0);
+    postMessage(writeRounds(store, appId, worker, rounds));
   } finally {
     store.close();
   }

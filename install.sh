@@ -230,7 +230,7 @@ verify_signature() {
     fi
   done
   die "the signature of checksums.txt does not match fazt's release key: the release was tampered with
-  or signed by someone else. Nothing was installed."
+  or signed by someone else; nothing was installed."
 }
 
 # sha256 FILE -> prints the lower-case hex digest

@@ -11,14 +11,18 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { DEFAULT_RELEASE_BASE_URL, PROJECT_RELEASE_PUBLIC_KEYS } from "../../src/core/release-source.ts";
 import { ensureBinary, ROOT } from "../helpers/cli.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
+import { requireTool } from "../helpers/tools.ts";
 import {
   fakeBinary,
+  newKeyPair,
   packArchive,
   type ReleaseServer,
   serveReleases,
   sha256Hex,
+  TEST_KEY,
   writeRelease,
 } from "./release.ts";
 
@@ -35,6 +39,11 @@ let server: ReleaseServer;
 /** Base URLs: the good release folder, and one whose newest linux-x64 archive does not match checksums.txt. */
 let good = "";
 let tampered = "";
+/** Releases (each signed by the test key unless said) that a signature check must refuse or flag. */
+const base = (name: string) => `${server.url}/${name}`;
+
+/** Checking signatures needs openssl 3 (Ed25519); CI installs it. */
+const OPENSSL_WHY = "install.sh checks release signatures with it (Debian: apt-get install openssl)";
 
 beforeAll(() => {
   binary = ensureBinary("linux-x64");
@@ -55,9 +64,31 @@ beforeAll(() => {
   // Same name, same checksums.txt, different bytes.
   packArchive(join(v, `fazt-${CURRENT}-linux-x64.tar.gz`), { script: fakeBinary(CURRENT, "evil") });
 
+  // The same release, signed by a key nobody trusts, unsigned, or with a malformed signature.
+  const other = newKeyPair();
+  const variants: Record<string, { dir: string; latest: string }> = {};
+  for (const [name, sign] of [
+    ["otherkey", other.seed],
+    ["unsigned", null],
+    ["badsig", TEST_KEY.seed],
+    ["forged", TEST_KEY.seed],
+  ] as const) {
+    const dir = join(releases, name);
+    const v = writeRelease(dir, CURRENT, [{ target: "linux-x64", binary }], sign);
+    variants[name] = { dir, latest: CURRENT };
+    if (name === "badsig") writeFileSync(join(v, "checksums.txt.sig"), "bm90IGEgc2lnbmF0dXJl\n");
+    if (name === "forged") {
+      // What a compromised release host can do: a new archive and a checksums.txt to match, but no new signature.
+      const evil = `fazt-${CURRENT}-linux-x64.tar.gz`;
+      packArchive(join(v, evil), { script: fakeBinary(CURRENT, "evil") });
+      writeFileSync(join(v, "checksums.txt"), `${sha256Hex(readFileSync(join(v, evil)))}  ${evil}\n`);
+    }
+  }
+
   server = serveReleases({
     good: { dir: goodDir, latest: CURRENT },
     tampered: { dir: badDir, latest: CURRENT },
+    ...variants,
   });
   good = `${server.url}/good`;
   tampered = `${server.url}/tampered`;
@@ -95,6 +126,8 @@ async function install(args: string[], opts: RunOptions): Promise<Run> {
     PATH: opts.path ?? [...(opts.pathBefore ?? []), SYSTEM_PATH].join(":"),
     SHELL: "/bin/bash",
     FAZT_INSTALL_BASE_URL: opts.base ?? good,
+    // The test releases are signed by the test key (tests/ops/release.ts), not fazt's own.
+    FAZT_INSTALL_PUBLIC_KEY: TEST_KEY.publicKey,
     ...opts.env,
   };
   const cmd = opts.piped ? ["/bin/sh", "-s", "--", ...args] : ["/bin/sh", INSTALL, ...args];
@@ -134,7 +167,9 @@ function run(file: string, args: string[], home: string): { code: number; stdout
 
 const archive = (version: string, target: string) => `/download/v${version}/fazt-${version}-${target}.tar.gz`;
 
-describe("install.sh", () => {
+// Without openssl every install warns that it cannot check the signature: skip on a developer
+// machine without it; under CI requireTool throws, and this file fails.
+describe.skipIf(!requireTool("openssl", OPENSSL_WHY))("install.sh", () => {
   test("is POSIX sh: sh -n, dash -n, and checkbashisms/shellcheck when installed", () => {
     for (const shell of ["/bin/sh", Bun.which("dash")].filter(Boolean) as string[]) {
       const p = Bun.spawnSync([shell, "-n", INSTALL], { stderr: "pipe" });
@@ -161,13 +196,16 @@ describe("install.sh", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
 
-    // checksums.txt and the archive through latest/download, which redirects to the version's folder.
+    // checksums.txt, its signature and the archive through latest/download, which redirects to the version's folder.
     expect(r.fetched).toEqual([
       "/good/latest/download/checksums.txt",
       `/good/download/v${CURRENT}/checksums.txt`,
+      "/good/latest/download/checksums.txt.sig",
+      `/good/download/v${CURRENT}/checksums.txt.sig`,
       `/good/latest/download/fazt-${CURRENT}-linux-x64.tar.gz`,
       `/good${archive(CURRENT, "linux-x64")}`,
     ]);
+    expect(r.stdout).toContain(`Signature of checksums.txt verified (Ed25519 key ${TEST_KEY.publicKey})`);
 
     const installed = join(home, ".local", "bin", "fazt");
     expect(statSync(installed).mode & 0o777).toBe(0o755);
@@ -193,6 +231,7 @@ describe("install.sh", () => {
     expect(old.code).toBe(0);
     expect(old.fetched).toEqual([
       `/good/download/v${OLD}/checksums.txt`,
+      `/good/download/v${OLD}/checksums.txt.sig`,
       `/good${archive(OLD, "linux-x64")}`,
     ]);
     expect(run(installed, ["version"], home).stdout).toBe(`fazt ${OLD} (old)\n`);
@@ -397,21 +436,105 @@ describe("install.sh", () => {
       "ls",
       "cat",
     ];
-    const resolved = wanted.map((t) => [t, Bun.which(t, { PATH: SYSTEM_PATH })] as const);
-    const missing = resolved.filter(([, p]) => !p).map(([t]) => t);
-    if (missing.includes("wget") || missing.includes("shasum")) {
-      console.warn(`skipping: ${missing.join(", ")} not installed`);
-      return;
-    }
+    const haveWget = requireTool(
+      "wget",
+      "install.sh falls back to it without curl (Debian: apt-get install wget)",
+    );
+    const haveShasum = requireTool("shasum", "install.sh falls back to it without sha256sum (Debian: perl)");
+    if (!haveWget || !haveShasum) return; // a developer machine without them; CI fails above instead
     const bin = tempDir("fazt-minbin-");
-    for (const [name, path] of resolved) if (path) symlinkSync(path, join(bin, name));
+    for (const name of wanted) {
+      const path = Bun.which(name, { PATH: SYSTEM_PATH });
+      if (path) symlinkSync(path, join(bin, name));
+    }
+    // No openssl on this PATH: the signature cannot be checked, and the script says so.
     const home = tempDir();
     const r = await install([], { home, path: bin });
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(
+      "fazt install: warning: cannot check the release signature on this machine (it needs openssl 3 with Ed25519); relying on the sha256 sums alone.\n",
+    );
     expect(r.code).toBe(0);
     expect(r.fetched).toContain(`/good${archive(CURRENT, "linux-x64")}`);
+    expect(r.fetched.some((p) => p.endsWith(".sig"))).toBe(false);
     expect(sha256Hex(readFileSync(join(home, ".local", "bin", "fazt")))).toBe(
       sha256Hex(readFileSync(binary)),
     );
+
+    // With openssl as well: checked.
+    symlinkSync(Bun.which("openssl", { PATH: SYSTEM_PATH })!, join(bin, "openssl"));
+    const checked = await install([], { home: tempDir(), path: bin });
+    expect(checked.stderr).toBe("");
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain("Signature of checksums.txt verified");
+  });
+
+  test("a signature by another key, a forged checksums.txt, a malformed signature: refused, nothing installed", async () => {
+    for (const [site, message] of [
+      ["otherkey", "the signature of checksums.txt does not match fazt's release key"],
+      ["forged", "the signature of checksums.txt does not match fazt's release key"],
+      ["badsig", "checksums.txt.sig is malformed"],
+    ] as const) {
+      const home = tempDir();
+      const r = await install([], { home, base: base(site) });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain("nothing was installed");
+      expect(r.fetched.some((p) => p.endsWith(".tar.gz"))).toBe(false);
+      expect(existsSync(join(home, ".local"))).toBe(false);
+    }
+  });
+
+  test("without FAZT_INSTALL_PUBLIC_KEY only fazt's own key is trusted: a test-signed release is refused", async () => {
+    const home = tempDir();
+    const r = await install([], { home, env: { FAZT_INSTALL_PUBLIC_KEY: "" } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("does not match fazt's release key");
+    expect(existsSync(join(home, ".local"))).toBe(false);
+
+    const bad = await install([], { home, env: { FAZT_INSTALL_PUBLIC_KEY: "not/a/key" } });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("release public key 'not/a/key' is not base64 of 32 bytes");
+  });
+
+  test("an unsigned release is refused, unless FAZT_INSTALL_ALLOW_UNSIGNED=1", async () => {
+    const home = tempDir();
+    const r = await install([], { home, base: base("unsigned") });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("this release is not signed");
+    expect(r.stderr).toContain("FAZT_INSTALL_ALLOW_UNSIGNED=1");
+    expect(existsSync(join(home, ".local"))).toBe(false);
+
+    const allowed = await install([], {
+      home,
+      base: base("unsigned"),
+      env: { FAZT_INSTALL_ALLOW_UNSIGNED: "1" },
+    });
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toContain("installing it anyway because FAZT_INSTALL_ALLOW_UNSIGNED=1");
+    expect(existsSync(join(home, ".local", "bin", "fazt"))).toBe(true);
+    // The escape hatch is for a missing signature only: a bad one is still refused.
+    const forged = await install([], {
+      home: tempDir(),
+      base: base("forged"),
+      env: { FAZT_INSTALL_ALLOW_UNSIGNED: "1" },
+    });
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain("does not match fazt's release key");
+  });
+
+  test("an openssl that cannot check Ed25519 (LibreSSL, 1.1): says so and goes on", async () => {
+    const old = fakeBin({ openssl: 'echo "pkeyutl: Unknown option -rawin" >&2\nexit 1' });
+    const home = tempDir();
+    const r = await install([], { home, pathBefore: [old] });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("cannot check the release signature on this machine");
+    expect(existsSync(join(home, ".local", "bin", "fazt"))).toBe(true);
+  });
+
+  test("install.sh and the binary agree on where releases are and who signs them", () => {
+    const script = readFileSync(INSTALL, "utf8");
+    expect(script).toContain(`\nDEFAULT_BASE_URL="${DEFAULT_RELEASE_BASE_URL}"\n`);
+    expect(script).toContain(`\nRELEASE_PUBLIC_KEYS="${PROJECT_RELEASE_PUBLIC_KEYS.join(" ")}"\n`);
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain(DEFAULT_RELEASE_BASE_URL);
   });
 });

@@ -247,3 +247,71 @@ export function serveSites(
     stop: () => server.stop(true),
   };
 }
+
+export const INSTALL = join(ROOT, "install.sh");
+export const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
+/** Checking signatures needs openssl 3 (Ed25519); CI installs it. */
+export const OPENSSL_WHY = "install.sh checks release signatures with it (Debian: apt-get install openssl)";
+
+export interface InstallRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Paths the release server was asked for during this run. */
+  fetched: string[];
+}
+
+export interface InstallOptions {
+  home: string;
+  /** FAZT_INSTALL_BASE_URL. */
+  base?: string;
+  /** Folders put before the system PATH (fake `uname`, the install folder…). */
+  pathBefore?: string[];
+  /** Replaces PATH altogether. */
+  path?: string;
+  env?: Record<string, string>;
+  /** Feed the script on stdin, as `curl … | sh -s -- ARGS` does. */
+  piped?: boolean;
+}
+
+/** Runs install.sh as a user would, trusting the test key (`env` may say otherwise). */
+export async function runInstall(
+  server: ReleaseServer,
+  args: string[],
+  opts: InstallOptions & { base: string },
+): Promise<InstallRun> {
+  const before = server.requests.length;
+  const env: Record<string, string> = {
+    HOME: opts.home,
+    PATH: opts.path ?? [...(opts.pathBefore ?? []), SYSTEM_PATH].join(":"),
+    SHELL: "/bin/bash",
+    FAZT_INSTALL_BASE_URL: opts.base,
+    // The test releases are signed by the test key, not fazt's own.
+    FAZT_INSTALL_PUBLIC_KEY: TEST_KEY.publicKey,
+    ...opts.env,
+  };
+  const cmd = opts.piped ? ["/bin/sh", "-s", "--", ...args] : ["/bin/sh", INSTALL, ...args];
+  const proc = Bun.spawn(cmd, {
+    cwd: opts.home,
+    env,
+    stdin: opts.piped ? Bun.file(INSTALL) : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr, fetched: server.requests.slice(before) };
+}
+
+/** A folder holding executable scripts, to put first on PATH. */
+export function fakeBin(scripts: Record<string, string>): string {
+  const dir = tempDir("fazt-fakebin-");
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}

@@ -8,11 +8,9 @@
  * answers `version --format json` with 9.9.9: the upgrade only needs the new
  * file to run and report the version its archive claims.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, spyOn, test } from "bun:test";
-import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { signRelease } from "../../build.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { ensureBinary, fazt } from "../helpers/cli.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
@@ -139,79 +137,6 @@ function expectUntouched(dir: string, bin: string, binary: Uint8Array = original
 }
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
-
-describe("build.ts signs the release", () => {
-  test.skipIf(!linuxX64)(
-    "checksums.txt.sig: one line, base64 of an Ed25519 signature by FAZT_RELEASE_KEY",
-    () => {
-      const { dir } = buildWithTestKey();
-      const sums = readFileSync(join(dir, "checksums.txt"));
-      const line = readFileSync(join(dir, "checksums.txt.sig"), "utf8");
-      expect(line).toMatch(/^[A-Za-z0-9+/]{86}==\n$/);
-      const spki = Buffer.concat([
-        Buffer.from("302a300506032b6570032100", "hex"),
-        Buffer.from(TEST_KEY.publicKey, "base64"),
-      ]);
-      const key = createPublicKey({ key: spki, format: "der", type: "spki" });
-      expect(verify(null, sums, key, Buffer.from(line.trim(), "base64"))).toBe(true);
-      expect(
-        verify(null, Buffer.concat([sums, Buffer.from(" ")]), key, Buffer.from(line.trim(), "base64")),
-      ).toBe(false);
-    },
-  );
-});
-
-describe("signRelease (build.ts)", () => {
-  const verifies = (dir: string, publicKey: string) => {
-    const spki = Buffer.concat([
-      Buffer.from("302a300506032b6570032100", "hex"),
-      Buffer.from(publicKey, "base64"),
-    ]);
-    const sig = Buffer.from(readFileSync(join(dir, "checksums.txt.sig"), "utf8").trim(), "base64");
-    return verify(
-      null,
-      readFileSync(join(dir, "checksums.txt")),
-      createPublicKey({ key: spki, format: "der", type: "spki" }),
-      sig,
-    );
-  };
-
-  test("without FAZT_RELEASE_KEY: no signature (a stale one removed), and it says so", () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, "checksums.txt"), "x  fazt-1.0.0-linux-x64.tar.gz\n");
-    writeFileSync(join(dir, "checksums.txt.sig"), "left over from an earlier build\n");
-    const warn = spyOn(console, "warn").mockImplementation(() => {});
-    try {
-      expect(signRelease(dir, undefined, [TEST_KEY.publicKey])).toBeNull();
-      expect(signRelease(dir, "  ", [TEST_KEY.publicKey])).toBeNull();
-      expect(String(warn.mock.calls[0]?.[0])).toContain("checksums.txt is NOT signed");
-    } finally {
-      warn.mockRestore();
-    }
-    expect(existsSync(join(dir, "checksums.txt.sig"))).toBe(false);
-  });
-
-  test("a base64 seed or a PKCS#8 PEM signs; a key the binaries do not trust is said loudly", () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, "checksums.txt"), "x  fazt-1.0.0-linux-x64.tar.gz\n");
-    expect(signRelease(dir, TEST_KEY.seed, [TEST_KEY.publicKey])).toBe(join(dir, "checksums.txt.sig"));
-    expect(verifies(dir, TEST_KEY.publicKey)).toBe(true);
-
-    const { privateKey } = generateKeyPairSync("ed25519");
-    const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-    const warn = spyOn(console, "warn").mockImplementation(() => {});
-    try {
-      signRelease(dir, pem, [TEST_KEY.publicKey]);
-      expect(String(warn.mock.calls[0]?.[0])).toContain("do not trust");
-    } finally {
-      warn.mockRestore();
-    }
-    expect(verifies(dir, TEST_KEY.publicKey)).toBe(false);
-    expect(() => signRelease(dir, "not a key", [TEST_KEY.publicKey])).toThrow(
-      "FAZT_RELEASE_KEY is not an Ed25519 private key",
-    );
-  });
-});
 
 describe.skipIf(!linuxX64)("fazt upgrade", () => {
   test("--check reports the current and the newest version; the base can come from the config", async () => {

@@ -2,15 +2,32 @@
 /**
  * Builds the release: the admin UI, then one self-contained `fazt` binary per
  * target with the migrations, the admin UI and the QuickJS .wasm embedded,
- * then `fazt-<version>-<os>-<arch>.tar.gz` for each and `checksums.txt`.
+ * then `fazt-<version>-<os>-<arch>.tar.gz` for each, `checksums.txt`, and
+ * its signature `checksums.txt.sig` (docs/releases.md).
  *
  *   bun run build                         all targets
  *   bun run build --targets linux-x64     a subset (comma-separated)
+ *   bun run build --out DIR               somewhere else than dist/
+ *
+ * Environment:
+ *   FAZT_RELEASE_KEY         the Ed25519 signing key: base64 of its 32-byte seed, or a PKCS#8 PEM.
+ *                            Without it the build works but checksums.txt is not signed.
+ *   FAZT_RELEASE_PUBLIC_KEY  compile in these public keys (comma-separated, base64 of raw 32 bytes)
+ *                            instead of the project's (src/core/release-source.ts); tests use it.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import * as v from "valibot";
 import pkg from "./package.json" with { type: "json" };
+import { PROJECT_RELEASE_PUBLIC_KEYS, releasePublicKeySchema } from "./src/core/release-source.ts";
+import {
+  parseReleasePrivateKey,
+  publicKeyBase64,
+  SIGNATURE_FILE,
+  signChecksums,
+  verifyChecksums,
+} from "./src/ops/release-signature.ts";
 
 export const TARGETS = {
   "linux-x64": "bun-linux-x64",
@@ -22,7 +39,6 @@ export const TARGETS = {
 export type Target = keyof typeof TARGETS;
 
 const root = import.meta.dir;
-const dist = join(root, "dist");
 
 function run(cmd: string[], cwd = root): string {
   const p = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe" });
@@ -54,9 +70,55 @@ function stageMigrations(): string {
   return out;
 }
 
-export async function build(targets: Target[]): Promise<void> {
+/** The public keys the binaries will trust: FAZT_RELEASE_PUBLIC_KEY, else the project's. */
+export function compiledKeys(env: Record<string, string | undefined> = process.env): string[] {
+  const raw = env.FAZT_RELEASE_PUBLIC_KEY?.trim();
+  if (!raw) return [...PROJECT_RELEASE_PUBLIC_KEYS];
+  return raw.split(",").map((k) => {
+    const r = v.safeParse(releasePublicKeySchema, k);
+    if (!r.success) throw new Error(`FAZT_RELEASE_PUBLIC_KEY: ${k.trim()} ${r.issues[0].message}`);
+    return r.output;
+  });
+}
+
+/**
+ * Writes `dir/checksums.txt.sig` when a signing key is given, and checks it.
+ * Without a key, removes any signature left from an earlier build and says
+ * the release is unsigned. A key the new binaries do not trust (`trusted`) is
+ * a mistake except in an emergency key rotation (docs/releases.md): said
+ * loudly, not refused. Returns the signature's path, or null.
+ */
+export function signRelease(
+  dir: string,
+  keyText: string | undefined,
+  trusted: readonly string[],
+): string | null {
+  const out = join(dir, SIGNATURE_FILE);
+  rmSync(out, { force: true });
+  if (!keyText?.trim()) {
+    console.warn(
+      "FAZT_RELEASE_KEY is not set: checksums.txt is NOT signed. `fazt upgrade` and install.sh refuse an unsigned release; fine for a local build, never publish it.",
+    );
+    return null;
+  }
+  const key = parseReleasePrivateKey(keyText);
+  const publicKey = publicKeyBase64(key);
+  if (!trusted.includes(publicKey)) {
+    console.warn(
+      `warning: FAZT_RELEASE_KEY belongs to public key ${publicKey}, which the binaries just built do not trust (${trusted.join(", ")}): their next upgrade will refuse a release signed by it. Expected only in an emergency key rotation (docs/releases.md).`,
+    );
+  }
+  const checksums = readFileSync(join(dir, "checksums.txt"));
+  const signature = signChecksums(checksums, key);
+  verifyChecksums(checksums, signature, [publicKey]);
+  writeFileSync(out, signature);
+  return out;
+}
+
+export async function build(targets: Target[], dist = join(root, "dist")): Promise<void> {
   const version = pkg.version;
   const sha = commit();
+  const keys = compiledKeys();
   console.log(`building fazt ${version} (${sha}) for ${targets.join(", ")}`);
   run(["bun", "x", "vite", "build", "--logLevel", "warn"], join(root, "admin-ui"));
   const migrations = stageMigrations();
@@ -79,6 +141,7 @@ export async function build(targets: Target[]): Promise<void> {
       `--asset=${migrations}`,
       `--asset=${join(root, ".build", "admin-ui")}`,
       `--define=FAZT_COMMIT=${JSON.stringify(sha)}`,
+      `--define=FAZT_RELEASE_PUBLIC_KEYS=${JSON.stringify(keys.join(","))}`,
       join(root, "src", "main.ts"),
       // The app-code worker is its own entry point inside the binary (`new Worker` finds it there).
       join(root, "src", "runtime", "worker.ts"),
@@ -98,6 +161,16 @@ export async function build(targets: Target[]): Promise<void> {
     console.log(`  ${target.padEnd(14)} ${archive}  ${((performance.now() - started) / 1000).toFixed(1)}s`);
   }
   await Bun.write(join(dist, "checksums.txt"), `${checksums.join("\n")}\n`);
+  const signature = signRelease(dist, process.env.FAZT_RELEASE_KEY, keys);
+  if (signature) console.log(`  signed checksums.txt → ${signature}`);
+}
+
+function parseOut(argv: string[]): string | undefined {
+  const i = argv.indexOf("--out");
+  if (i < 0) return undefined;
+  const dir = argv[i + 1];
+  if (!dir) throw new Error("--out needs a folder");
+  return resolve(dir);
 }
 
 function parseTargets(argv: string[]): Target[] {
@@ -112,5 +185,6 @@ function parseTargets(argv: string[]): Target[] {
 
 if (import.meta.main) {
   if (!existsSync(join(root, "node_modules"))) throw new Error("run `bun install` first");
-  await build(parseTargets(process.argv.slice(2)));
+  const argv = process.argv.slice(2);
+  await build(parseTargets(argv), parseOut(argv));
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
-# Fazt installer: downloads the release for this machine, checks its sha256
-# against the release's checksums.txt and installs the `fazt` binary into
-# ~/.local/bin (Termux: $PREFIX/bin), without sudo. Safe to run again: it
-# upgrades (or reinstalls) in place.
+# Fazt installer: downloads the release for this machine, checks the Ed25519
+# signature of the release's checksums.txt (with openssl, when it can), checks
+# the archive's sha256 against checksums.txt and installs the `fazt` binary
+# into ~/.local/bin (Termux: $PREFIX/bin), without sudo. Safe to run again: it
+# upgrades (or reinstalls) in place. How releases are signed: docs/releases.md.
 #
 #   curl -fsSL https://fazt.sh/install.sh | sh
 #   curl -fsSL https://fazt.sh/install.sh | sh -s -- --version 0.1.0
@@ -10,16 +11,28 @@
 #
 # Environment:
 #   FAZT_INSTALL_DIR        where to put `fazt` (default ~/.local/bin, Termux $PREFIX/bin)
-#   FAZT_INSTALL_BASE_URL   release base (default https://github.com/fazt-sh/fazt/releases);
+#   FAZT_INSTALL_BASE_URL   release base (default https://github.com/fazt-sh/fazt-ts/releases);
 #                           BASE/latest/download/FILE for the newest release,
 #                           BASE/download/vV/FILE for version V.
+#   FAZT_INSTALL_PUBLIC_KEY trust these release keys instead of fazt's own (base64 of the raw
+#                           32-byte Ed25519 public key; several separated by commas or spaces)
+#   FAZT_INSTALL_ALLOW_UNSIGNED=1  install a release that has no checksums.txt.sig (a bad
+#                           signature is always refused)
 #
 # Everything happens inside main(), called on the last line, so a download cut
 # short runs nothing.
 
 set -eu
 
-DEFAULT_BASE_URL="https://github.com/fazt-sh/fazt/releases"
+# Both also live in src/core/release-source.ts; tests/ops/install.test.ts checks they agree.
+DEFAULT_BASE_URL="https://github.com/fazt-sh/fazt-ts/releases"
+RELEASE_PUBLIC_KEYS="IctQ/KNrxRcL46BcPTN8vC/sdHbAI5aCi+FnjH5x6d8="
+
+# A message signed by a throwaway key: openssl must accept it if it can check
+# Ed25519 at all, which tells "cannot check here" from "bad signature".
+PROBE_MESSAGE="fazt: can openssl check Ed25519 signatures here?"
+PROBE_KEY="SzazBMYI1gWgDP45AHpbsZjKDWUw2j++sf8WHonMYXA="
+PROBE_SIG="7wChmlKZF4I0G33HNjHMfGuREZFTR16YcQCWaz5cuVLGTQRuRx5yPufWsKpD9u2oRXtGCQ76ZKFXSDBTWKniCw=="
 
 say() {
   printf '%s\n' "$*"
@@ -46,7 +59,12 @@ Usage: sh install.sh [--version V]
 
 Environment:
   FAZT_INSTALL_DIR       install folder (default ~/.local/bin; Termux: $PREFIX/bin)
-  FAZT_INSTALL_BASE_URL  release base URL (default https://github.com/fazt-sh/fazt/releases)
+  FAZT_INSTALL_BASE_URL  release base URL (default https://github.com/fazt-sh/fazt-ts/releases)
+  FAZT_INSTALL_PUBLIC_KEY     trust this release signing key instead (base64, raw 32 bytes)
+  FAZT_INSTALL_ALLOW_UNSIGNED=1  accept a release without checksums.txt.sig
+
+The signature of checksums.txt is checked with openssl (3.0 or later) when
+it can; a bad signature always stops the install.
 EOF
 }
 
@@ -146,6 +164,75 @@ download() {
   fi
 }
 
+# try_download URL FILE: as download, but quietly reports failure instead of stopping.
+try_download() {
+  if has curl; then
+    curl -fsL --retry 2 -o "$2" "$1" 2>/dev/null
+  elif has wget; then
+    wget -q -O "$2" "$1" 2>/dev/null
+  else
+    return 1
+  fi
+}
+
+# ed25519_verify KEY FILE SIG: whether SIG (64 raw bytes) is KEY's Ed25519 signature of FILE.
+# KEY is base64 of the raw 32-byte public key; the 12-byte DER header that makes it a
+# SubjectPublicKeyInfo (RFC 8410) is base64 "MCowBQYDK2VwAyEA", so the PEM is a concatenation.
+ed25519_verify() {
+  printf -- '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA%s\n-----END PUBLIC KEY-----\n' "$1" >"$tmp/key.pem"
+  openssl pkeyutl -verify -pubin -inkey "$tmp/key.pem" -rawin -in "$2" -sigfile "$3" >/dev/null 2>&1
+}
+
+# Whether openssl here checks Ed25519 signatures (OpenSSL 3; not LibreSSL or 1.1): it must
+# accept the probe's known-good signature.
+can_verify() {
+  has openssl || return 1
+  printf '%s\n' "$PROBE_MESSAGE" >"$tmp/probe.txt"
+  printf '%s' "$PROBE_SIG" | openssl base64 -d -A >"$tmp/probe.sig" 2>/dev/null || return 1
+  ed25519_verify "$PROBE_KEY" "$tmp/probe.txt" "$tmp/probe.sig"
+}
+
+# verify_signature CHECKSUMS URL: stops unless CHECKSUMS carries a good signature (at URL) by
+# a trusted key; says so and goes on when this machine cannot check.
+verify_signature() {
+  keys=$(printf '%s' "${FAZT_INSTALL_PUBLIC_KEY:-$RELEASE_PUBLIC_KEYS}" | tr ',' ' ')
+  for key in $keys; do
+    case "$key" in
+      *[!A-Za-z0-9+/=]*) die "release public key '$key' is not base64" ;;
+    esac
+    [ "${#key}" = 44 ] || die "release public key '$key' is not base64 of 32 bytes (44 characters)"
+  done
+  [ -n "$keys" ] || die "FAZT_INSTALL_PUBLIC_KEY is set but holds no key"
+
+  if ! can_verify; then
+    warn "cannot check the release signature on this machine (it needs openssl 3 with Ed25519); relying on the sha256 sums alone."
+    return 0
+  fi
+  if ! try_download "$2" "$tmp/checksums.txt.sig"; then
+    if [ "${FAZT_INSTALL_ALLOW_UNSIGNED:-}" = 1 ]; then
+      warn "this release is not signed (no $2); installing it anyway because FAZT_INSTALL_ALLOW_UNSIGNED=1."
+      return 0
+    fi
+    die "this release is not signed (no $2); refusing it, nothing was installed.
+  To install an unsigned build you trust, run again with FAZT_INSTALL_ALLOW_UNSIGNED=1."
+  fi
+  tr -d ' \t\r\n' <"$tmp/checksums.txt.sig" >"$tmp/sig.b64"
+  case "$(cat "$tmp/sig.b64")" in
+    *[!A-Za-z0-9+/=]* | "") die "checksums.txt.sig is malformed (expected base64 of a 64-byte signature); nothing was installed." ;;
+  esac
+  openssl base64 -d -A -in "$tmp/sig.b64" -out "$tmp/sig.bin" 2>/dev/null &&
+    [ "$(wc -c <"$tmp/sig.bin" | tr -d ' ')" = 64 ] ||
+    die "checksums.txt.sig is malformed (expected base64 of a 64-byte signature); nothing was installed."
+  for key in $keys; do
+    if ed25519_verify "$key" "$1" "$tmp/sig.bin"; then
+      say "Signature of checksums.txt verified (Ed25519 key $key)"
+      return 0
+    fi
+  done
+  die "the signature of checksums.txt does not match fazt's release key: the release was tampered with
+  or signed by someone else; nothing was installed."
+}
+
 # sha256 FILE -> prints the lower-case hex digest
 sha256() {
   if has sha256sum; then
@@ -243,6 +330,7 @@ main() {
 
   say "Fazt installer: $PLATFORM, from $release"
   download "$release/checksums.txt" "$tmp/checksums.txt"
+  verify_signature "$tmp/checksums.txt" "$release/checksums.txt.sig"
 
   # sha256sum format: "<hash>  <name>" (a "*" before the name in binary mode).
   suffix="-$PLATFORM.tar.gz"

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { releaseBaseUrlSchema, releasePublicKeySchema } from "../core/release-source.ts";
 import { parse } from "../core/validate.ts";
 import type { Store } from "./open.ts";
 
@@ -26,7 +27,16 @@ export const configSchema = v.strictObject({
   env: v.picklist(["development", "production"], "must be development or production"),
   https: v.boolean(),
   email: v.nullable(v.pipe(v.string(), v.trim(), v.email("must be an email address"))),
+  /**
+   * Where `fazt upgrade` looks (null: DEFAULT_RELEASE_BASE_URL). Read leniently so an older stored
+   * value never stops the server; writes and every upgrade apply releaseBaseUrlSchema.
+   */
   releaseBaseUrl: v.nullable(v.pipe(v.string(), v.url("must be a URL"))),
+  /**
+   * Release signing keys trusted besides the compiled-in ones. Only the machine's command line
+   * changes them (`server set-config --release-public-key`); the API refuses (http/routes/upgrade.ts).
+   */
+  releasePublicKeys: v.pipe(v.array(releasePublicKeySchema), v.maxLength(20, "holds more than 20 keys")),
   /** Peer addresses whose X-Forwarded-For is believed. */
   trustedProxies: v.array(v.pipe(v.string(), v.ip("must be an IP address"))),
   keepVersions: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000)),
@@ -59,6 +69,7 @@ export const defaultConfig: Config = {
   https: false,
   email: null,
   releaseBaseUrl: null,
+  releasePublicKeys: [],
   trustedProxies: [],
   keepVersions: 10,
   cacheBytes: 64 * MiB,
@@ -73,7 +84,9 @@ export const defaultConfig: Config = {
 };
 
 /** What a caller may change: any subset of the config, each field validated. */
-export const configPatchSchema = v.partial(configSchema);
+export const configPatchSchema = v.partial(
+  v.strictObject({ ...configSchema.entries, releaseBaseUrl: v.nullable(releaseBaseUrlSchema) }),
+);
 export type ConfigPatch = v.InferOutput<typeof configPatchSchema>;
 
 export function readConfig(store: Store): Config {

@@ -1,34 +1,31 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { ensureBinary, ROOT } from "../helpers/cli.ts";
+import { ensureBinary } from "../helpers/cli.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
+import { requireTool } from "../helpers/tools.ts";
 import {
+  fakeBin,
   fakeBinary,
+  INSTALL,
+  type InstallOptions,
+  OPENSSL_WHY,
   packArchive,
   type ReleaseServer,
+  runInstall,
+  SYSTEM_PATH,
   serveReleases,
   sha256Hex,
+  TEST_KEY,
   writeRelease,
 } from "./release.ts";
 
 // Each install copies a ~110 MB binary; the first build of it takes longer still.
 setDefaultTimeout(60_000);
 
-const INSTALL = join(ROOT, "install.sh");
 const CURRENT = pkg.version;
 const OLD = "0.0.9";
-const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 let binary = "";
 let server: ReleaseServer;
@@ -68,60 +65,8 @@ afterAll(() => {
   cleanupTemp();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Paths the release server was asked for during this run. */
-  fetched: string[];
-}
-
-interface RunOptions {
-  home: string;
-  base?: string;
-  /** Folders put before the system PATH (fake `uname`, the install folder…). */
-  pathBefore?: string[];
-  /** Replaces PATH altogether. */
-  path?: string;
-  env?: Record<string, string>;
-  /** Feed the script on stdin, as `curl … | sh -s -- ARGS` does. */
-  piped?: boolean;
-}
-
-async function install(args: string[], opts: RunOptions): Promise<Run> {
-  const before = server.requests.length;
-  const env: Record<string, string> = {
-    HOME: opts.home,
-    PATH: opts.path ?? [...(opts.pathBefore ?? []), SYSTEM_PATH].join(":"),
-    SHELL: "/bin/bash",
-    FAZT_INSTALL_BASE_URL: opts.base ?? good,
-    ...opts.env,
-  };
-  const cmd = opts.piped ? ["/bin/sh", "-s", "--", ...args] : ["/bin/sh", INSTALL, ...args];
-  const proc = Bun.spawn(cmd, {
-    cwd: opts.home,
-    env,
-    stdin: opts.piped ? Bun.file(INSTALL) : "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr, fetched: server.requests.slice(before) };
-}
-
-/** A folder holding executable scripts, to put first on PATH. */
-function fakeBin(scripts: Record<string, string>): string {
-  const dir = tempDir("fazt-fakebin-");
-  for (const [name, body] of Object.entries(scripts)) {
-    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
-}
+/** install.sh against this file's release server, good release by default. */
+const install = (args: string[], opts: InstallOptions) => runInstall(server, args, { base: good, ...opts });
 
 function fakeUname(os: string, machine: string): string {
   return fakeBin({ uname: `case "$1" in -m) echo ${machine} ;; *) echo ${os} ;; esac` });
@@ -134,7 +79,9 @@ function run(file: string, args: string[], home: string): { code: number; stdout
 
 const archive = (version: string, target: string) => `/download/v${version}/fazt-${version}-${target}.tar.gz`;
 
-describe("install.sh", () => {
+// Without openssl every install warns that it cannot check the signature: skip on a developer
+// machine without it; under CI requireTool throws, and this file fails.
+describe.skipIf(!requireTool("openssl", OPENSSL_WHY))("install.sh", () => {
   test("is POSIX sh: sh -n, dash -n, and checkbashisms/shellcheck when installed", () => {
     for (const shell of ["/bin/sh", Bun.which("dash")].filter(Boolean) as string[]) {
       const p = Bun.spawnSync([shell, "-n", INSTALL], { stderr: "pipe" });
@@ -161,13 +108,16 @@ describe("install.sh", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
 
-    // checksums.txt and the archive through latest/download, which redirects to the version's folder.
+    // checksums.txt, its signature and the archive through latest/download, which redirects to the version's folder.
     expect(r.fetched).toEqual([
       "/good/latest/download/checksums.txt",
       `/good/download/v${CURRENT}/checksums.txt`,
+      "/good/latest/download/checksums.txt.sig",
+      `/good/download/v${CURRENT}/checksums.txt.sig`,
       `/good/latest/download/fazt-${CURRENT}-linux-x64.tar.gz`,
       `/good${archive(CURRENT, "linux-x64")}`,
     ]);
+    expect(r.stdout).toContain(`Signature of checksums.txt verified (Ed25519 key ${TEST_KEY.publicKey})`);
 
     const installed = join(home, ".local", "bin", "fazt");
     expect(statSync(installed).mode & 0o777).toBe(0o755);
@@ -193,6 +143,7 @@ describe("install.sh", () => {
     expect(old.code).toBe(0);
     expect(old.fetched).toEqual([
       `/good/download/v${OLD}/checksums.txt`,
+      `/good/download/v${OLD}/checksums.txt.sig`,
       `/good${archive(OLD, "linux-x64")}`,
     ]);
     expect(run(installed, ["version"], home).stdout).toBe(`fazt ${OLD} (old)\n`);
@@ -397,21 +348,35 @@ describe("install.sh", () => {
       "ls",
       "cat",
     ];
-    const resolved = wanted.map((t) => [t, Bun.which(t, { PATH: SYSTEM_PATH })] as const);
-    const missing = resolved.filter(([, p]) => !p).map(([t]) => t);
-    if (missing.includes("wget") || missing.includes("shasum")) {
-      console.warn(`skipping: ${missing.join(", ")} not installed`);
-      return;
-    }
+    const haveWget = requireTool(
+      "wget",
+      "install.sh falls back to it without curl (Debian: apt-get install wget)",
+    );
+    const haveShasum = requireTool("shasum", "install.sh falls back to it without sha256sum (Debian: perl)");
+    if (!haveWget || !haveShasum) return; // a developer machine without them; CI fails above instead
     const bin = tempDir("fazt-minbin-");
-    for (const [name, path] of resolved) if (path) symlinkSync(path, join(bin, name));
+    for (const name of wanted) {
+      const path = Bun.which(name, { PATH: SYSTEM_PATH });
+      if (path) symlinkSync(path, join(bin, name));
+    }
+    // No openssl on this PATH: the signature cannot be checked, and the script says so.
     const home = tempDir();
     const r = await install([], { home, path: bin });
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(
+      "fazt install: warning: cannot check the release signature on this machine (it needs openssl 3 with Ed25519); relying on the sha256 sums alone.\n",
+    );
     expect(r.code).toBe(0);
     expect(r.fetched).toContain(`/good${archive(CURRENT, "linux-x64")}`);
+    expect(r.fetched.some((p) => p.endsWith(".sig"))).toBe(false);
     expect(sha256Hex(readFileSync(join(home, ".local", "bin", "fazt")))).toBe(
       sha256Hex(readFileSync(binary)),
     );
+
+    // With openssl as well: checked.
+    symlinkSync(Bun.which("openssl", { PATH: SYSTEM_PATH })!, join(bin, "openssl"));
+    const checked = await install([], { home: tempDir(), path: bin });
+    expect(checked.stderr).toBe("");
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain("Signature of checksums.txt verified");
   });
 });

@@ -1,19 +1,31 @@
 /**
- * `fazt upgrade` and `POST /api/upgrade` against a local release folder in
- * GitHub's layout, served on loopback.
+ * `fazt upgrade` against local releases in GitHub's layout, served on
+ * loopback and signed (docs/releases.md). The upgrader is the real binary
+ * built by build.ts with a test key compiled in (buildWithTestKey), copied into
+ * a temp folder; `POST /api/upgrade` is in upgrade-api.test.ts.
  *
  * The "newer" release (9.9.9) holds a small shell script named `fazt` that
- * answers `version --format json` with 9.9.9: building a second real binary
- * with another version would take a minute, and the upgrade only needs the new
- * file to run and report the version its archive claims. The upgrader itself
- * is always the real compiled binary, copied into a temp folder.
+ * answers `version --format json` with 9.9.9: the upgrade only needs the new
+ * file to run and report the version its archive claims.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
-import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
+import { ensureBinary, fazt } from "../helpers/cli.ts";
+import { cleanupTemp, tempDir } from "../helpers/temp.ts";
+import {
+  buildWithTestKey,
+  newKeyPair,
+  packBytes,
+  type SiteRelease,
+  type SiteServer,
+  serveSites,
+  sha256Hex,
+  signText,
+  siteRelease,
+  TEST_KEY,
+} from "./release.ts";
 
 setDefaultTimeout(60_000);
 
@@ -22,107 +34,73 @@ const NEW = "9.9.9";
 const fakeFazt = (version: string) =>
   `#!/bin/sh\nif [ "$1" = version ]; then echo '{"data":{"version":"${version}","commit":"fake"}}'; exit 0; fi\necho "fake fazt ${version}"\n`;
 
-const sha256 = (b: Uint8Array) => new Bun.CryptoHasher("sha256").update(b).digest("hex");
-
-/** A `.tar.gz` holding one file `fazt`, made as build.ts makes it. */
-function pack(contents: Uint8Array): Uint8Array {
-  const staging = tempDir("fazt-pack-");
-  writeFileSync(join(staging, "fazt"), contents, { mode: 0o755 });
-  const out = join(tempDir("fazt-archive-"), "a.tar.gz");
-  const p = Bun.spawnSync(["tar", "-czf", out, "-C", staging, "fazt"]);
-  if (p.exitCode !== 0) throw new Error(p.stderr.toString());
-  return new Uint8Array(readFileSync(out));
-}
-
-interface Release {
-  checksums: string;
-  archives: Record<string, Uint8Array>;
-}
-
-function release(
-  version: string,
-  contents: Uint8Array,
-  tamper?: (archive: Uint8Array) => Uint8Array,
-): Release {
-  const name = `fazt-${version}-${TARGET}.tar.gz`;
-  const archive = pack(contents);
-  // Other platforms' lines are there too, as in a real checksums.txt.
-  const others = ["linux-arm64", "darwin-arm64"].map((t) => `${"0".repeat(64)}  fazt-${version}-${t}.tar.gz`);
-  return {
-    checksums: `${others[0]}\n${sha256(archive)}  ${name}\n${others[1]}\n`,
-    archives: { [name]: tamper ? tamper(archive) : archive },
-  };
-}
+/** Nobody trusts this key until a test adds it with `server set-config --release-public-key`. */
+const OTHER = newKeyPair();
 
 let original: Uint8Array;
 let fakeNew: Uint8Array;
-let server: ReturnType<typeof Bun.serve>;
+let sites: SiteServer;
 let raw: Bun.TCPSocketListener<undefined>;
-const fetched: string[] = [];
-const servers: ServerProcess[] = [];
-
-/** Base URLs, one per scenario; each serves GitHub's layout. */
-const base = (name: string) => `http://127.0.0.1:${server.port}/${name}`;
+const base = (name: string) => sites.base(name);
 
 beforeAll(() => {
-  const built = ensureBinary(TARGET);
-  // A private copy: other test files may rebuild dist/ while this one runs.
-  const keep = join(tempDir(), "fazt");
-  copyFileSync(built, keep);
-  original = new Uint8Array(readFileSync(keep));
+  original = new Uint8Array(readFileSync(buildWithTestKey().binary));
   fakeNew = new TextEncoder().encode(fakeFazt(NEW));
-
-  const latest = release(NEW, fakeNew);
-  const current = release(pkg.version, original);
-  const sites: Record<string, Record<string, Release>> = {
-    good: { latest, [`v${NEW}`]: latest, "v8.8.8": release("8.8.8", fakeNew) /* says 9.9.9 inside */ },
-    current: { latest: current },
-    tampered: {
-      latest: release(NEW, fakeNew, (a) => {
-        const b = a.slice();
-        b[b.length >> 1] = (b[b.length >> 1] ?? 0) ^ 0xff;
-        return b;
-      }),
-    },
+  const rel = (version: string, opts?: Parameters<typeof siteRelease>[3]) =>
+    siteRelease(version, TARGET, fakeNew, opts);
+  const latest = rel(NEW);
+  const signed = rel(NEW);
+  // checksums.txt pointing at another archive, the signature left as it was.
+  const evil = packBytes(new TextEncoder().encode(fakeFazt(NEW).replace("fake", "evil")));
+  const forged: SiteRelease = {
+    checksums: signed.checksums.replace(/^[0-9a-f]{64}(?= {2}fazt-9\.9\.9-linux-x64)/m, sha256Hex(evil)),
+    signature: signed.signature!,
+    archives: { [`fazt-${NEW}-${TARGET}.tar.gz`]: evil },
   };
   // Half an archive whose checksum entry matches the half: the sha256 passes, the archive does not.
-  const half = pack(fakeNew);
+  const half = packBytes(fakeNew);
   const halfArchive = half.slice(0, half.length >> 1);
-  sites.halfsum = {
-    latest: {
-      checksums: `${sha256(halfArchive)}  fazt-${NEW}-${TARGET}.tar.gz\n`,
-      archives: { [`fazt-${NEW}-${TARGET}.tar.gz`]: halfArchive },
+  const halfSums = `${sha256Hex(halfArchive)}  fazt-${NEW}-${TARGET}.tar.gz\n`;
+  sites = serveSites(
+    {
+      good: { latest, [`v${NEW}`]: latest, "v8.8.8": rel("8.8.8") /* says 9.9.9 inside */ },
+      current: { latest: siteRelease(pkg.version, TARGET, original) },
+      tampered: {
+        latest: rel(NEW, {
+          tamper: (a) => {
+            const b = a.slice();
+            b[b.length >> 1] = (b[b.length >> 1] ?? 0) ^ 0xff;
+            return b;
+          },
+        }),
+      },
+      halfsum: {
+        latest: {
+          checksums: halfSums,
+          signature: signText(halfSums, TEST_KEY.seed),
+          archives: { [`fazt-${NEW}-${TARGET}.tar.gz`]: halfArchive },
+        },
+      },
+      unsigned: { latest: rel(NEW, { sign: null }) },
+      otherkey: { latest: rel(NEW, { sign: OTHER.seed }) },
+      forged: { latest: forged },
+      badsig: { latest: { ...latest, signature: "not a signature\n" } },
     },
-  };
-
-  server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req) {
-      const path = new URL(req.url).pathname;
-      fetched.push(path);
-      const m = /^\/([^/]+)\/(?:latest\/download|download\/(v[^/]+))\/([^/]+)$/.exec(path);
-      const site = m ? sites[m[1]!] : undefined;
-      const rel = site?.[m?.[2] ?? "latest"];
-      if (!m || !rel) return new Response("not found", { status: 404 });
-      if (m[3] === "checksums.txt") return new Response(rel.checksums);
-      const archive = rel.archives[m[3]!];
-      return archive ? new Response(Buffer.from(archive)) : new Response("not found", { status: 404 });
-    },
-  });
+    { plainhttp: "http://example.com/releases/checksums.txt" },
+  );
 
   // A server that promises the whole archive in Content-Length and hangs up halfway.
-  const truncated = release(NEW, fakeNew);
+  const truncated = rel(NEW);
   const archive = Object.values(truncated.archives)[0]!;
   raw = Bun.listen({
     hostname: "127.0.0.1",
     port: 0,
     socket: {
       data(socket, data) {
-        const line = new TextDecoder().decode(data).split("\r\n")[0] ?? "";
-        const path = line.split(" ")[1] ?? "";
-        if (path.endsWith("checksums.txt")) {
-          const body = new TextEncoder().encode(truncated.checksums);
+        const path = (new TextDecoder().decode(data).split("\r\n")[0] ?? "").split(" ")[1] ?? "";
+        const small = path.endsWith(".sig") ? truncated.signature : truncated.checksums;
+        if (path.endsWith(".sig") || path.endsWith("checksums.txt")) {
+          const body = new TextEncoder().encode(small);
           socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
           socket.write(body);
         } else {
@@ -136,17 +114,16 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
-  for (const s of servers) if (s.proc.exitCode === null) s.proc.kill("SIGKILL");
-  server?.stop(true);
+  sites?.stop();
   raw?.stop(true);
   cleanupTemp();
 });
 
-/** The real binary, copied into a fresh folder as `fazt`, with a private HOME. */
-function install(): { dir: string; bin: string; home: string } {
+/** The test-key binary, copied into a fresh folder as `fazt`, with a private HOME. */
+function install(binary: Uint8Array = original): { dir: string; bin: string; home: string } {
   const dir = tempDir("fazt-bin-");
   const bin = join(dir, "fazt");
-  writeFileSync(bin, original);
+  writeFileSync(bin, binary);
   chmodSync(bin, 0o755);
   return { dir, bin, home: tempDir() };
 }
@@ -154,12 +131,14 @@ function install(): { dir: string; bin: string; home: string } {
 const bytes = (path: string) => new Uint8Array(readFileSync(path));
 
 /** The folder holds the untouched binary and nothing else (no .previous, no staging left over). */
-function expectUntouched(dir: string, bin: string): void {
-  expect(Buffer.from(bytes(bin)).equals(Buffer.from(original))).toBe(true);
+function expectUntouched(dir: string, bin: string, binary: Uint8Array = original): void {
+  expect(Buffer.from(bytes(bin)).equals(Buffer.from(binary))).toBe(true);
   expect(readdirSync(dir)).toEqual(["fazt"]);
 }
 
-describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("fazt upgrade", () => {
+const linuxX64 = process.platform === "linux" && process.arch === "x64";
+
+describe.skipIf(!linuxX64)("fazt upgrade", () => {
   test("--check reports the current and the newest version; the base can come from the config", async () => {
     const { bin, home } = install();
     const r = await fazt(["upgrade", "--check", "--base-url", base("good")], { home, binary: bin });
@@ -190,15 +169,16 @@ describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("fazt up
 
   test("installs the newest release, keeps the previous binary as fazt.previous", async () => {
     const { dir, bin, home } = install();
-    fetched.length = 0;
+    sites.fetched.length = 0;
     const r = await fazt(["upgrade", "--base-url", base("good")], { home, binary: bin });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${pkg.version} → ${NEW}`);
     expect(r.stdout).toContain("fazt.previous");
     expect(r.stdout).toContain("Restart the server");
-    expect(fetched).toEqual([
+    expect(sites.fetched).toEqual([
       "/good/latest/download/checksums.txt",
+      "/good/latest/download/checksums.txt.sig",
       `/good/latest/download/fazt-${NEW}-${TARGET}.tar.gz`,
     ]);
     expect(Buffer.from(bytes(bin)).equals(Buffer.from(fakeNew))).toBe(true);
@@ -211,11 +191,12 @@ describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("fazt up
 
   test("--version V fetches from download/vV", async () => {
     const { dir, bin, home } = install();
-    fetched.length = 0;
+    sites.fetched.length = 0;
     const r = await fazt(["upgrade", "--version", NEW, "--base-url", base("good")], { home, binary: bin });
     expect(r.code).toBe(0);
-    expect(fetched).toEqual([
+    expect(sites.fetched).toEqual([
       `/good/download/v${NEW}/checksums.txt`,
+      `/good/download/v${NEW}/checksums.txt.sig`,
       `/good/download/v${NEW}/fazt-${NEW}-${TARGET}.tar.gz`,
     ]);
     expect(existsSync(join(dir, "fazt.previous"))).toBe(true);
@@ -226,6 +207,102 @@ describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("fazt up
     const r = await fazt(["upgrade", "--base-url", base("current")], { home, binary: bin });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("up to date");
+    expectUntouched(dir, bin);
+  });
+
+  test("an unsigned release is refused before its archive is fetched; --check refuses it too", async () => {
+    const { dir, bin, home } = install();
+    for (const args of [["upgrade"], ["upgrade", "--check"]]) {
+      sites.fetched.length = 0;
+      const r = await fazt([...args, "--base-url", base("unsigned")], { home, binary: bin });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("this release is not signed (no checksums.txt.sig");
+      expect(sites.fetched.some((p) => p.endsWith(".tar.gz"))).toBe(false);
+    }
+    expectUntouched(dir, bin);
+  });
+
+  test("a release signed by an untrusted key, forged checksums or a malformed signature: refused", async () => {
+    const { dir, bin, home } = install();
+    for (const site of ["otherkey", "forged"]) {
+      sites.fetched.length = 0;
+      const r = await fazt(["upgrade", "--base-url", base(site)], { home, binary: bin });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("does not match any trusted release key");
+      expect(r.stderr).toContain("nothing was changed");
+      expect(sites.fetched.some((p) => p.endsWith(".tar.gz"))).toBe(false);
+    }
+    const bad = await fazt(["upgrade", "--base-url", base("badsig")], { home, binary: bin });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("checksums.txt.sig of this release is malformed");
+    expectUntouched(dir, bin);
+  });
+
+  test("a key added with `server set-config --release-public-key` is trusted, and can be removed", async () => {
+    const { dir, bin, home } = install();
+    expect((await fazt(["server", "init"], { home, binary: bin })).code).toBe(0);
+    const bad = await fazt(["server", "set-config", "--release-public-key", "not-a-key"], {
+      home,
+      binary: bin,
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("base64 of its raw 32 bytes");
+
+    const add = await fazt(
+      ["server", "set-config", "--release-public-key", OTHER.publicKey, "--format", "json"],
+      { home, binary: bin },
+    );
+    expect(add.code).toBe(0);
+    expect(JSON.parse(add.stdout).data.releasePublicKeys).toEqual([OTHER.publicKey]);
+    const check = await fazt(["upgrade", "--check", "--base-url", base("otherkey")], { home, binary: bin });
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain(NEW);
+
+    // Removed again: refused again.
+    const remove = await fazt(["server", "set-config", "--remove-release-public-key", OTHER.publicKey], {
+      home,
+      binary: bin,
+    });
+    expect(remove.code).toBe(0);
+    const refused = await fazt(["upgrade", "--base-url", base("otherkey")], { home, binary: bin });
+    expect(refused.stderr).toContain("does not match any trusted release key");
+    expectUntouched(dir, bin);
+
+    // Trusted for a real upgrade, on top of the compiled-in key.
+    await fazt(["server", "set-config", "--release-public-key", OTHER.publicKey], { home, binary: bin });
+    const r = await fazt(["upgrade", "--base-url", base("otherkey")], { home, binary: bin });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(Buffer.from(bytes(bin)).equals(Buffer.from(fakeNew))).toBe(true);
+  });
+
+  test("http:// off loopback is refused as a base, in set-config, and as a redirect", async () => {
+    const { dir, bin, home } = install();
+    expect((await fazt(["server", "init"], { home, binary: bin })).code).toBe(0);
+    for (const url of ["http://example.com/releases", "http://10.0.0.1/r", "ftp://127.0.0.1/r"]) {
+      const up = await fazt(["upgrade", "--check", "--base-url", url], { home, binary: bin });
+      expect(up.code).not.toBe(0);
+      expect(up.stderr).toContain("--base-url: must be an https:// URL");
+      const set = await fazt(["server", "set-config", "--release-base-url", url], { home, binary: bin });
+      expect(set.code).not.toBe(0);
+      expect(set.stderr).toContain("must be an https:// URL");
+    }
+    for (const url of [
+      "https://example.com/r",
+      "http://127.0.0.9:1/r",
+      "http://[::1]:1/r",
+      "http://localhost:1/r",
+    ]) {
+      const set = await fazt(["server", "set-config", "--release-base-url", url, "--format", "json"], {
+        home,
+        binary: bin,
+      });
+      expect(set.stderr).toBe("");
+      expect(JSON.parse(set.stdout).data.releaseBaseUrl).toBe(url);
+    }
+    const redirected = await fazt(["upgrade", "--base-url", base("plainhttp")], { home, binary: bin });
+    expect(redirected.code).toBe(1);
+    expect(redirected.stderr).toContain("redirects to http://example.com/releases/checksums.txt");
     expectUntouched(dir, bin);
   });
 
@@ -285,78 +362,18 @@ describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("fazt up
     expectUntouched(dir, bin);
   });
 
+  test("the default build trusts the project's key only: a test-signed release is refused", async () => {
+    const projectBuild = new Uint8Array(readFileSync(ensureBinary(TARGET)));
+    const { dir, bin, home } = install(projectBuild);
+    const r = await fazt(["upgrade", "--base-url", base("good")], { home, binary: bin });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("does not match any trusted release key");
+    expectUntouched(dir, bin, projectBuild);
+  });
+
   test("running from source refuses", async () => {
     const r = await fazt(["upgrade", "--base-url", base("good")], { home: tempDir() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("running from source");
-  });
-});
-
-describe.skipIf(process.platform !== "linux" || process.arch !== "x64")("POST /api/upgrade", () => {
-  async function startInstance(env: Record<string, string> = {}) {
-    const { dir, bin, home } = install();
-    expect((await fazt(["server", "init"], { home, binary: bin })).code).toBe(0);
-    const key = await fazt(["server", "create-key", "--name", "ops", "--format", "json"], {
-      home,
-      binary: bin,
-    });
-    const token = (JSON.parse(key.stdout) as { data: { token: string } }).data.token;
-    const srv = await startServerProcess([], { home, port: freePort(), binary: bin, env });
-    servers.push(srv);
-    const call = (body: unknown, auth = true) =>
-      fetch(`http://127.0.0.1:${srv.port}/api/upgrade`, {
-        method: "POST",
-        headers: {
-          host: "admin.localhost",
-          "content-type": "application/json",
-          ...(auth ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-    return { dir, bin, srv, call };
-  }
-
-  test("upgrades the running server's binary, refuses a tampered release and bad input", async () => {
-    const { dir, bin, srv, call } = await startInstance();
-
-    expect((await call({ baseUrl: base("good") }, false)).status).toBe(401);
-    const unknown = await call({ baseUrl: base("good"), force: true });
-    expect(unknown.status).toBe(400);
-
-    const tampered = await call({ baseUrl: base("tampered") });
-    expect(tampered.status).toBe(502);
-    expect(((await tampered.json()) as { error: { message: string } }).error.message).toContain(
-      "checksum mismatch",
-    );
-    expectUntouched(dir, bin);
-
-    const res = await call({ baseUrl: base("good") });
-    const body = (await res.json()) as { data: Record<string, unknown> };
-    expect(res.status).toBe(200);
-    expect(body.data).toMatchObject({
-      replaced: true,
-      current: pkg.version,
-      available: NEW,
-      binary: bin,
-      previous: join(dir, "fazt.previous"),
-      restart: "manual",
-    });
-    expect(String(body.data.message)).toContain("restart the server");
-    expect(Buffer.from(bytes(bin)).equals(Buffer.from(fakeNew))).toBe(true);
-    expect(Buffer.from(bytes(join(dir, "fazt.previous"))).equals(Buffer.from(original))).toBe(true);
-    // Not under a service manager: the old process keeps serving until someone restarts it.
-    const health = await fetch(`http://127.0.0.1:${srv.port}/health`, { headers: { host: "localhost" } });
-    expect(health.status).toBe(200);
-    expect(await srv.stop()).toBe(0);
-  });
-
-  test("under a service manager the server answers, then exits non-zero for Restart=on-failure", async () => {
-    const { bin, srv, call } = await startInstance({ FAZT_SERVICE: "systemd" });
-    const res = await call({ baseUrl: base("good") });
-    expect(res.status).toBe(200);
-    const { data } = (await res.json()) as { data: { restart: string; replaced: boolean } };
-    expect(data).toMatchObject({ replaced: true, restart: "service" });
-    expect(await srv.proc.exited).toBe(75);
-    expect(Buffer.from(bytes(bin)).equals(Buffer.from(fakeNew))).toBe(true);
   });
 });

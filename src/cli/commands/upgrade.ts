@@ -1,15 +1,11 @@
 import { existsSync, realpathSync } from "node:fs";
 import { defineCommand } from "citty";
 import * as v from "valibot";
+import { DEFAULT_RELEASE_BASE_URL, releaseBaseUrlSchema } from "../../core/release-source.ts";
 import { parse } from "../../core/validate.ts";
 import { readConfig } from "../../db/config.ts";
 import { installedServices, restartCommand, shellWord } from "../../ops/service.ts";
-import {
-  assertReplaceable,
-  checkRelease,
-  DEFAULT_RELEASE_BASE_URL,
-  performUpgrade,
-} from "../../ops/upgrade.ts";
+import { assertReplaceable, checkRelease, performUpgrade } from "../../ops/upgrade.ts";
 import { color, emit, table, warn } from "../output.ts";
 import { session } from "../session.ts";
 
@@ -18,21 +14,28 @@ const versionSchema = v.pipe(
   v.regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, "must be a version such as 1.2.3"),
   v.transform((s) => s.replace(/^v/, "")),
 );
-const baseSchema = v.pipe(v.string(), v.url("must be a URL"), v.regex(/^https?:\/\//, "must be http(s)"));
-
-/** `--base-url` > the stored `releaseBaseUrl` (when there is a database) > the default. */
-async function baseUrl(flag: string | undefined): Promise<string> {
-  if (flag !== undefined) return parse(baseSchema, flag, "--base-url");
+/**
+ * Where to look and whom to believe: `--base-url` > the stored `releaseBaseUrl`
+ * (when there is a database) > the default; the stored `releasePublicKeys`
+ * are trusted besides the compiled-in keys, whatever the base.
+ */
+async function releaseSource(flag: string | undefined): Promise<{ baseUrl: string; extraKeys: string[] }> {
+  const fromFlag = flag === undefined ? undefined : parse(releaseBaseUrlSchema, flag, "--base-url");
   const s = session();
+  let stored: { releaseBaseUrl: string | null; releasePublicKeys: string[] } | undefined;
   if (existsSync(s.dbPath)) {
     try {
-      const stored = readConfig(await s.openStore({ create: false })).releaseBaseUrl;
-      if (stored) return stored;
+      stored = readConfig(await s.openStore({ create: false }));
     } catch (e) {
-      warn(`could not read releaseBaseUrl from ${s.dbPath} (${e instanceof Error ? e.message : String(e)})`);
+      warn(
+        `could not read the release settings from ${s.dbPath} (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
   }
-  return DEFAULT_RELEASE_BASE_URL;
+  return {
+    baseUrl: fromFlag ?? stored?.releaseBaseUrl ?? DEFAULT_RELEASE_BASE_URL,
+    extraKeys: stored?.releasePublicKeys ?? [],
+  };
 }
 
 /** Restarts an installed service that runs this very binary; otherwise says what to do. */
@@ -66,7 +69,7 @@ export default defineCommand({
     version: { type: "string", description: "Install this version (also to go back)", valueHint: "V" },
     "base-url": {
       type: "string",
-      description: `Where releases are (default: config releaseBaseUrl, else ${DEFAULT_RELEASE_BASE_URL})`,
+      description: `Where releases are, https:// or http:// on loopback (default: config releaseBaseUrl, else ${DEFAULT_RELEASE_BASE_URL})`,
       valueHint: "URL",
     },
   },
@@ -74,10 +77,10 @@ export default defineCommand({
     const s = session();
     s.localOnly("upgrade");
     const version = args.version === undefined ? undefined : parse(versionSchema, args.version, "--version");
-    const base = await baseUrl(args["base-url"]);
+    const source = await releaseSource(args["base-url"]);
 
     if (args.check) {
-      const c = await checkRelease({ baseUrl: base, version });
+      const c = await checkRelease({ ...source, version });
       const data = {
         current: c.current,
         available: c.available,
@@ -102,7 +105,7 @@ export default defineCommand({
 
     const target = realpathSync(process.execPath);
     assertReplaceable(target);
-    const r = await performUpgrade({ baseUrl: base, version, target });
+    const r = await performUpgrade({ ...source, version, target });
     if (!r.replaced) {
       emit(
         s.globals.format,
@@ -114,7 +117,7 @@ export default defineCommand({
     const restart = await restartService(r.binary);
     emit(s.globals.format, { ...r, restart }, () =>
       [
-        `${color.green("Upgraded")} ${r.binary}: ${r.current} → ${r.available} (sha256 checked).`,
+        `${color.green("Upgraded")} ${r.binary}: ${r.current} → ${r.available} (signature and sha256 checked).`,
         `Previous binary kept as ${r.previous} (to go back: mv it over ${r.binary}).`,
         restart,
       ].join("\n"),

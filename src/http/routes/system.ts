@@ -7,6 +7,7 @@ import { readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
+import { assertReleaseSettingsChange } from "./upgrade.ts";
 
 const COUNTED = ["apps", "versions", "blobs", "aliases", "users", "api_keys", "peers"] as const;
 
@@ -49,7 +50,9 @@ export function systemRoutes(ctx: ServerContext): Hono<AuthEnv> {
 
   app.put("/config", async (c) => {
     // Port and https take effect at the next start; the rest at once.
-    writeConfig(ctx.store, await readJson(c, configPatchSchema, ctx.config.maxBodyBytes));
+    const patch = await readJson(c, configPatchSchema, ctx.config.maxBodyBytes);
+    assertReleaseSettingsChange(patch, c.get("principal"));
+    writeConfig(ctx.store, patch);
     ctx.reloadConfig();
     return ok(ctx.config);
   });

@@ -1,11 +1,14 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
+import { FaztError } from "../../core/errors.ts";
+import { DEFAULT_RELEASE_BASE_URL } from "../../core/release-source.ts";
+import { type ConfigPatch, readConfig } from "../../db/config.ts";
 import { RESTART_EXIT_CODE, SERVICE_ENV } from "../../ops/service.ts";
-import { DEFAULT_RELEASE_BASE_URL, performUpgrade } from "../../ops/upgrade.ts";
+import { performUpgrade } from "../../ops/upgrade.ts";
 import { readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
-import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
+import { type AuthEnv, actorOf, type Principal, requireAuth } from "../middleware/auth.ts";
 
 const bodySchema = v.strictObject({
   version: v.optional(
@@ -15,24 +18,68 @@ const bodySchema = v.strictObject({
       v.transform((s) => s.replace(/^v/, "")),
     ),
   ),
-  baseUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"), v.regex(/^https?:\/\//, "must be http(s)"))),
+  // Named so the refusal says why, rather than "unknown key".
+  baseUrl: v.optional(
+    v.custom<never>(
+      () => false,
+      "is not accepted over the API: the release base is set on the server's machine (`fazt server set-config --release-base-url URL`)",
+    ),
+  ),
 });
 
+/** Upgrading runs a new program as this server: the owner's decision alone (sessions and the owner's keys). */
+function assertOwner(p: Principal): void {
+  if (actorOf(p).role !== "owner") {
+    throw new FaztError(
+      "FORBIDDEN",
+      "only the owner may upgrade fazt (an owner session, or a key the owner made)",
+    );
+  }
+}
+
 /**
- * `POST /api/upgrade` (admin): installs a release over the running binary, as
- * `fazt upgrade` does. Under a service manager (our units set FAZT_SERVICE)
- * the server then stops gracefully and exits with a non-zero code so
- * `Restart=on-failure` (or runit) starts the new binary; otherwise it keeps
- * running the old code and the answer says to restart it.
+ * The release settings of `PUT /api/system/config`: extra signing keys are
+ * trusted only from the machine's command line, never over the API; where
+ * upgrades come from is the owner's to change.
+ */
+export function assertReleaseSettingsChange(patch: ConfigPatch, p: Principal): void {
+  if (patch.releasePublicKeys !== undefined) {
+    throw new FaztError(
+      "FORBIDDEN",
+      "releasePublicKeys can only be changed on the server's machine (`fazt server set-config --release-public-key KEY`), never over the API",
+    );
+  }
+  if (patch.releaseBaseUrl !== undefined && actorOf(p).role !== "owner") {
+    throw new FaztError("FORBIDDEN", "only the owner may change releaseBaseUrl");
+  }
+}
+
+/**
+ * `POST /api/upgrade` (owner): installs a release over the running binary, as
+ * `fazt upgrade` does, from the configured base only, signature checked
+ * against the compiled-in keys and the configured ones (docs/releases.md).
+ * Under a service manager (our units set FAZT_SERVICE) the server then stops
+ * gracefully and exits with a non-zero code so `Restart=on-failure` (or
+ * runit) starts the new binary; otherwise it keeps running the old code and
+ * the answer says to restart it.
  */
 export function upgradeRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));
+  app.use("*", async (c, next) => {
+    assertOwner(c.get("principal"));
+    await next();
+  });
 
   app.post("/", async (c) => {
     const body = await readJson(c, bodySchema, ctx.config.maxBodyBytes);
-    const baseUrl = body.baseUrl ?? ctx.config.releaseBaseUrl ?? DEFAULT_RELEASE_BASE_URL;
-    const r = await performUpgrade({ baseUrl, version: body.version });
+    // Read now, not at start: `server set-config` on the machine applies without a restart.
+    const stored = readConfig(ctx.store);
+    const r = await performUpgrade({
+      baseUrl: stored.releaseBaseUrl ?? DEFAULT_RELEASE_BASE_URL,
+      extraKeys: stored.releasePublicKeys,
+      version: body.version,
+    });
     const managed = !!process.env[SERVICE_ENV];
     let restart: "none" | "service" | "manual" = "none";
     if (r.replaced) {

@@ -1,9 +1,23 @@
 import { defineCommand } from "citty";
 import { FaztError } from "../../../core/errors.ts";
-import { writeConfig } from "../../../db/config.ts";
+import { releasePublicKeySchema } from "../../../core/release-source.ts";
+import { parse } from "../../../core/validate.ts";
+import { readConfig, writeConfig } from "../../../db/config.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";
+
+/** Every value of a repeatable `--name V` / `--name=V` (citty keeps only the last). */
+function flagValues(rawArgs: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") break;
+    if (arg === `--${name}`) values.push(rawArgs[++i] ?? "");
+    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+  }
+  return values;
+}
 
 export default defineCommand({
   meta: {
@@ -17,17 +31,42 @@ export default defineCommand({
     email: { type: "string", description: "Contact email for ACME certificates", valueHint: "E" },
     "release-base-url": {
       type: "string",
-      description: "Where `fazt upgrade` looks for releases",
+      description: "Where `fazt upgrade` looks for releases: https:// (http:// on loopback only)",
       valueHint: "URL",
     },
+    "release-public-key": {
+      type: "string",
+      description:
+        "Also trust releases signed by this Ed25519 key (base64 of its raw 32 bytes); repeatable. Only here, never over the API",
+      valueHint: "KEY",
+    },
+    "remove-release-public-key": {
+      type: "string",
+      description: "Stop trusting a key added with --release-public-key; repeatable",
+      valueHint: "KEY",
+    },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const s = session();
     s.localOnly("server set-config");
     const patch = configPatchFromFlags(args);
-    if (Object.keys(patch).length === 0)
+    const add = flagValues(rawArgs, "release-public-key").map((k) =>
+      parse(releasePublicKeySchema, k, "--release-public-key"),
+    );
+    const remove = flagValues(rawArgs, "remove-release-public-key").map((k) =>
+      parse(releasePublicKeySchema, k, "--remove-release-public-key"),
+    );
+    if (Object.keys(patch).length === 0 && add.length === 0 && remove.length === 0)
       throw new FaztError("USAGE", "nothing to change (see `fazt server set-config --help`)");
     const store = await s.openStore({ create: false });
+    if (add.length > 0 || remove.length > 0) {
+      const known = readConfig(store).releasePublicKeys;
+      for (const key of remove) {
+        if (!known.includes(key))
+          throw new FaztError("NOT_FOUND", `release public key ${key} is not trusted here`);
+      }
+      patch.releasePublicKeys = [...new Set([...known, ...add])].filter((k) => !remove.includes(k));
+    }
     const config = writeConfig(store, patch);
     emit(s.globals.format, config, () =>
       table(

@@ -170,7 +170,9 @@ export async function runCli(root: AnyCommand, argv: string[]): Promise<number> 
     const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ");
     if (wantsJson(argv) && !printedResult()) {
       const code = err instanceof FaztError ? err.code : "INTERNAL";
-      process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+      const details = err instanceof FaztError ? err.details : undefined;
+      const error = details === undefined ? { code, message } : { code, message, details };
+      process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
     }
     process.stderr.write(`fazt: ${message}\n`);
     if (process.env.FAZT_DEBUG === "1" && err instanceof Error && err.stack)

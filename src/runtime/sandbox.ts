@@ -7,6 +7,7 @@ import type {
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
 import { VERSION } from "../core/build-info.ts";
 import prelude from "./prelude.js" with { type: "text" };
+import { isModuleSource } from "./source.ts";
 import type { RunMessage, WireResponse, WireUser } from "./wire.ts";
 
 /** What app code may reach on the host, for one app: storage, logs, env, its files. */
@@ -38,7 +39,7 @@ class HostError extends Error {
 }
 
 const decoder = new TextDecoder();
-const isModule = (src: string) => /(^|\n)\s*(export|import)\s/.test(src);
+
 
 /** Normalises `name` relative to `from` inside `api/`; anything leaving it is refused. */
 export function resolveApiPath(from: string, name: string): string {
@@ -83,7 +84,7 @@ export class AppRuntime {
     const main = services.files.get("api/main.js");
     if (!main) throw new HostError("this app has no api/main.js");
     this.#source = decoder.decode(main);
-    this.#module = isModule(this.#source);
+    this.#module = isModuleSource(this.#source);
     this.rt = qjs.newRuntime();
     this.rt.setMemoryLimit(limits.memoryBytes);
     this.rt.setMaxStackSize(limits.stackBytes);

@@ -96,7 +96,10 @@ export const api = {
       if (page.length < 1000) return all;
     }
   },
-  getApp: (c: PeerClient, name: string) => c.call("GET", `/api/apps/${seg(name)}`, appInfoSchema),
+  async getApp(c: PeerClient, name: string): Promise<AppInfo> {
+    const app = await c.call("GET", `/api/apps/${seg(name)}`, appInfoSchema);
+    return { ...app, url: browsableUrl(app.name, app.url) };
+  },
   removeApp: (c: PeerClient, name: string) => c.call("DELETE", `/api/apps/${seg(name)}`, removed),
   versions: (c: PeerClient, name: string) =>
     c.call("GET", `/api/apps/${seg(name)}/versions`, v.array(versionSchema)),

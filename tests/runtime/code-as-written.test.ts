@@ -111,7 +111,9 @@ describe("uncaught exceptions", () => {
     try {
       const r = await call("envy", "/api/throw");
       expect(r.status).toBe(500);
-      expect((r.json?.error as { message?: string } | undefined)?.message).toContain("TypeError: leaked hello-there");
+      expect((r.json?.error as { message?: string } | undefined)?.message).toContain(
+        "TypeError: leaked hello-there",
+      );
     } finally {
       await apiJson(s, "PUT", "/api/system/config", { env: "production" });
     }

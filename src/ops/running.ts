@@ -78,9 +78,13 @@ export function findRunningServer(store: Store, now = Date.now()): RunningServer
   const live = rows.filter((r) => staleReason(r, now) === null);
   const stale = rows.filter((r) => !live.includes(r));
   if (stale.length > 0) {
-    const drop = store.sqlite.query("DELETE FROM running_servers WHERE id = ? AND seen_at = ?");
-    // Conditioned on seen_at: a heartbeat that landed meanwhile keeps its row.
-    for (const r of stale) drop.run(r.id, r.seenAt);
+    try {
+      const drop = store.sqlite.query("DELETE FROM running_servers WHERE id = ? AND seen_at = ?");
+      // Conditioned on seen_at: a heartbeat that landed meanwhile keeps its row.
+      for (const r of stale) drop.run(r.id, r.seenAt);
+    } catch {
+      // A database this process may only read (or a busy one): ignoring the rows is enough.
+    }
   }
   return live[0] ?? null;
 }

@@ -11,10 +11,20 @@ export const color = {
   yellow: (s: string) => (tty() ? `\x1b[33m${s}\x1b[39m` : s),
 };
 
+let resultPrinted = false;
+
 /** Prints a command's result: `{"data": …}` with `--format json`, else the text rendering. */
 export function emit(format: Format, data: unknown, text: () => string): void {
+  resultPrinted = true;
   console.log(format === "json" ? JSON.stringify({ data }, null, 2) : text());
 }
+
+/**
+ * Whether the command printed its result: a command that reports and then
+ * fails (`app validate`) has already given its JSON, and a second document on
+ * stdout would break a reader.
+ */
+export const printedResult = (): boolean => resultPrinted;
 
 /** Aligned `key  value` lines for text output. */
 export function table(rows: Array<[string, string | number | boolean | null | undefined]>): string {

@@ -8,6 +8,7 @@ import { appendLog } from "../runtime/logs.ts";
 import { existingBlobs, insertBlob, type PreparedBlob, prepareBlob, putBlob } from "./blobs.ts";
 import { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
 import { createVersion, type VersionInfo } from "./versions.ts";
+import { deployWarnings, logDeployWarnings } from "./warnings.ts";
 import type { ZipFile } from "./zip.ts";
 
 /** A deploy session lives this long between its manifest and its finish. */
@@ -17,6 +18,8 @@ export interface DeployOutcome {
   app: string;
   version: VersionInfo;
   uploadedBytes: number;
+  /** Activated anyway, but worth telling (code that does not parse, no index.html…). */
+  warnings: string[];
 }
 
 export interface DeploySettings extends DeployLimits {
@@ -145,12 +148,33 @@ export function finishDeploy(store: Store, settings: DeploySettings, id: string)
     abandon(store, id, session);
     throw err;
   }
-  const version = activate(store, settings, manifest, rules, () => {
+  const { appId, version } = activate(store, settings, manifest, rules, () => {
     store.sqlite.query("DELETE FROM deploys WHERE id = ?").run(id);
   });
   const sizes = new Map(manifest.files.map((f) => [f.sha256, f.size]));
   const uploadedBytes = session.missing.reduce((n, h) => n + (sizes.get(h) ?? 0), 0);
-  return { app: manifest.name, version, uploadedBytes };
+  const warnings = warn(store, manifest, appId, version, (path) => {
+    const sha = byPath.get(path);
+    return sha ? readBlob(store, sha) : null;
+  });
+  return { app: manifest.name, version, uploadedBytes, warnings: [...rules.warnings, ...warnings] };
+}
+
+/** Checked after activation, so a warning never stops a deploy (static files first). */
+function warn(
+  store: Store,
+  manifest: Manifest,
+  appId: string,
+  version: VersionInfo,
+  read: (path: string) => Uint8Array | null,
+): string[] {
+  const warnings = deployWarnings(
+    manifest.files.map((f) => f.path),
+    read,
+    manifest.spa,
+  );
+  logDeployWarnings(store, appId, version.seq, warnings);
+  return warnings;
 }
 
 /**
@@ -164,7 +188,7 @@ function activate(
   manifest: Manifest,
   rules: ReturnType<typeof parseRules>,
   first: () => void,
-): VersionInfo {
+): { appId: string; version: VersionInfo } {
   const { appId, version } = store.sqlite
     .transaction(() => {
       first();
@@ -180,7 +204,7 @@ function activate(
     })
     .immediate();
   for (const message of rules.warnings) appendLog(store, appId, { level: "warn", message });
-  return version;
+  return { appId, version };
 }
 
 /** Ends a refused session and removes the contents it uploaded that nothing else uses. */
@@ -225,10 +249,11 @@ export async function deployFiles(
       pending.set(f.sha256, prepareBlob(f.sha256, f.data, mimeOf(f.path)));
   }
   const fresh = await Promise.all(pending.values());
-  const version = activate(store, settings, manifest, rules, () => {
+  const { appId, version } = activate(store, settings, manifest, rules, () => {
     for (const blob of fresh) insertBlob(store, blob);
   });
   let uploadedBytes = 0;
   for (const b of fresh) uploadedBytes += b.data.byteLength;
-  return { app: manifest.name, version, uploadedBytes };
+  const warnings = warn(store, manifest, appId, version, (path) => byPath.get(path) ?? null);
+  return { app: manifest.name, version, uploadedBytes, warnings: [...rules.warnings, ...warnings] };
 }

@@ -47,7 +47,7 @@ export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): 
   });
 
   app.on(["GET", "HEAD"], "*", async (c) => {
-    const res = (await ui()).serve(c.req.raw, c.req.path);
+    const res = (await ui()).serve(c.req.raw, c.req.path, ctx.store);
     if (res) return res;
     throw new FaztError("NOT_FOUND", "not found");
   });

@@ -46,6 +46,7 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
             timeoutMs: ctx.config.appTimeoutMs,
             memoryBytes: ctx.config.appMemoryBytes,
             stackBytes: 256 * 1024,
+            development: ctx.config.env === "development",
           }),
           log,
         ),

@@ -1,2 +1,10 @@
-/** Running an instance: first-run set-up (service, upgrade and backups come with the operations issue). */
+/** Running an instance: first-run set-up, and where a running server listens. */
 export { type InitResult, initInstance } from "./init.ts";
+export {
+  findRunningServer,
+  localAdminUrl,
+  type RunningServer,
+  recordRunningServer,
+  type ServerRecord,
+  staleReason,
+} from "./running.ts";

@@ -5,56 +5,36 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
-import { VERSION } from "../core/build-info.ts";
-import prelude from "./prelude.js" with { type: "text" };
+import { type Broken, failureWire, QuickJSThrown } from "./failure.ts";
+import { type HeapGuard, heapGuard } from "./heap.ts";
+import { type CallContext, HostError, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
+import preludeApp from "./prelude/app.js" with { type: "text" };
+import preludeBase from "./prelude/base.js" with { type: "text" };
+import preludeWeb from "./prelude/web.js" with { type: "text" };
+import { isModuleSource } from "./source.ts";
 import type { RunMessage, WireResponse, WireUser } from "./wire.ts";
 
-/** What app code may reach on the host, for one app: storage, logs, env, its files. */
-export interface HostServices {
-  call(op: string, scope: "app" | "user", args: unknown[], user: WireUser | null): unknown;
-  log(level: string, message: string, requestId: string): void;
-  env(): Record<string, string>;
-  /** The version's `api/` and `private/` files by path. */
-  files: Map<string, Uint8Array>;
-}
+export type { Broken } from "./failure.ts";
+export { type HostServices, resolveApiPath } from "./host-calls.ts";
 
 export interface Limits {
   timeoutMs: number;
   memoryBytes: number;
   stackBytes: number;
+  /** The instance's env is `development`: a thrown message is shown to the client. */
+  development?: boolean;
 }
 
-/** Why a runtime must be thrown away after a request. */
-export type Broken = "timeout" | "memory" | null;
-
-class HostError extends Error {
-  constructor(
-    message: string,
-    readonly status = 0,
-    readonly code = "",
-  ) {
-    super(message);
-  }
+/** How a request ended: its answer, and what the worker must do with the runtime. */
+export interface Outcome {
+  res: WireResponse;
+  /** Stopped mid-way: neither the runtime nor its teardown is trusted. */
+  broken: Broken;
+  /** Finished, but the runtime holds more than its heap limit between requests: free it. */
+  oversized?: boolean;
 }
 
 const decoder = new TextDecoder();
-const isModule = (src: string) => /(^|\n)\s*(export|import)\s/.test(src);
-
-/** Normalises `name` relative to `from` inside `api/`; anything leaving it is refused. */
-export function resolveApiPath(from: string, name: string): string {
-  if (!name.startsWith("./") && !name.startsWith("../"))
-    throw new HostError(`cannot import "${name}": only relative files of api/`);
-  const parts = from.split("/").slice(0, -1);
-  for (const seg of name.split("/")) {
-    if (seg === "." || seg === "") continue;
-    if (seg === "..") parts.pop();
-    else parts.push(seg);
-  }
-  let path = parts.join("/");
-  if (!path.startsWith("api/")) throw new HostError(`cannot import "${name}": outside api/`);
-  if (!/\.(m?js|json)$/.test(path)) path += ".js";
-  return path;
-}
 
 /**
  * One app version's QuickJS runtime: its own heap and limits, the prelude,
@@ -66,6 +46,7 @@ export class AppRuntime {
   readonly vm: QuickJSContext;
   readonly #source: string;
   readonly #module: boolean;
+  readonly #heap: HeapGuard;
   #handler: QuickJSHandle | undefined;
   // Per request.
   #user: WireUser | null = null;
@@ -83,8 +64,10 @@ export class AppRuntime {
     const main = services.files.get("api/main.js");
     if (!main) throw new HostError("this app has no api/main.js");
     this.#source = decoder.decode(main);
-    this.#module = isModule(this.#source);
+    this.#module = isModuleSource(this.#source);
+    this.#heap = heapGuard(qjs);
     this.rt = qjs.newRuntime();
+    // Bounds a single allocation; the total is kept by the heap guard (heap.ts).
     this.rt.setMemoryLimit(limits.memoryBytes);
     this.rt.setMaxStackSize(limits.stackBytes);
     this.rt.setModuleLoader(
@@ -96,14 +79,24 @@ export class AppRuntime {
       (base, requested) => resolveApiPath(base, requested),
     );
     this.vm = this.rt.newContext();
+    const calls: CallContext = {
+      app: { id: app.id, name: app.name },
+      services,
+      user: () => this.#user,
+      requestId: () => this.#requestId,
+      env: () => this.#env,
+      usedTimers: () => {
+        this.#timersUsed = true;
+      },
+    };
     const host = this.vm.newFunction("__host", (opH, argsH) => {
       const op = this.vm.getString(opH);
       const args = JSON.parse(this.vm.getString(argsH)) as unknown;
       try {
-        const v = this.#hostCall(op, args);
+        const v = hostCall(calls, op, args);
         return this.vm.newString(JSON.stringify(v === undefined ? null : { v }));
       } catch (e) {
-        const err = e as { message?: string; status?: number; code?: string; name?: string };
+        const err = e as { message?: string; status?: number; code?: string };
         return this.vm.newString(
           JSON.stringify({
             __error: {
@@ -119,123 +112,110 @@ export class AppRuntime {
     this.vm.setProp(this.vm.global, "__host", host);
     host.dispose();
     this.#deadline(Date.now() + limits.timeoutMs);
-    this.vm.unwrapResult(this.vm.evalCode(prelude, "fazt:prelude", { type: "global" })).dispose();
+    // In order: each part hands its helpers to the next (prelude/base.js says how).
+    for (const [name, code] of [
+      ["base", preludeBase],
+      ["web", preludeWeb],
+      ["app", preludeApp],
+    ] as const) {
+      this.vm.unwrapResult(this.vm.evalCode(code, `fazt:prelude/${name}`, { type: "global" })).dispose();
+    }
   }
 
   #deadline(at: number): void {
     this.rt.setInterruptHandler(shouldInterruptAfterDeadline(at));
   }
 
-  #hostCall(op: string, args: unknown): unknown {
-    switch (op) {
-      case "info":
-        return { version: VERSION, app: { id: this.app.id, name: this.app.name } };
-      case "uuid":
-        return crypto.randomUUID();
-      case "timers":
-        this.#timersUsed = true;
-        return undefined;
-      case "random": {
-        const n = Math.min(Math.max(0, Number(args) | 0), 65536);
-        return Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("base64");
-      }
-      case "log": {
-        const { level, message } = args as { level: string; message: string };
-        this.services.log(level, String(message), this.#requestId);
-        return undefined;
-      }
-      case "env.get":
-        return this.#env[String(args)];
-      case "auth.user":
-        return this.#user ?? undefined;
-      case "private.read": {
-        const bytes = this.services.files.get(privatePath(args));
-        return bytes ? decoder.decode(bytes) : undefined;
-      }
-      case "private.exists":
-        return this.services.files.has(privatePath(args));
-      case "private.list":
-        return [...this.services.files.keys()].filter((p) => p.startsWith("private/")).map((p) => p.slice(8));
-      case "resolve": {
-        const { from, name } = args as { from: string; name: string };
-        return resolveApiPath(from, name);
-      }
-      case "source": {
-        const bytes = this.services.files.get(String(args));
-        if (!bytes) throw new HostError(`cannot require "${String(args)}": no such file`);
-        return decoder.decode(bytes);
-      }
-      default: {
-        const { scope, args: list } = args as { scope: "app" | "user"; args: unknown[] };
-        return this.services.call(op, scope, list, this.#user);
-      }
-    }
-  }
-
   /** Runs one request to completion (or to its limit). */
-  async handle(msg: RunMessage): Promise<{ res: WireResponse; broken: Broken }> {
+  async handle(msg: RunMessage): Promise<Outcome> {
     this.limits = msg.limits;
     const deadline = Date.now() + this.limits.timeoutMs;
     this.#deadline(deadline);
     this.#user = msg.user;
     this.#requestId = msg.requestId;
     this.#env = this.services.env();
-    const vm = this.vm;
+    this.#heap.limit(this.limits.memoryBytes);
+    let outcome: Outcome;
     try {
-      // One crossing into the VM per request; the prelude builds the request, calls the
-      // handler and returns the response's wire form (or a promise of it).
-      let call: ReturnType<QuickJSContext["callFunction"]>;
-      if (this.#module) {
-        await this.#moduleHandler(deadline);
-        const dispatch = vm.getProp(vm.global, "__dispatch");
-        const json = vm.newString(
-          JSON.stringify({
-            method: msg.req.method,
-            url: msg.req.url,
-            headers: msg.req.headers,
-            body: msg.req.body,
-            form: msg.req.form,
-            ctx: {
-              app: { id: this.app.id, name: this.app.name },
-              user: msg.user,
-              env: this.#env,
-              requestId: msg.requestId,
-            },
-          }),
-        );
-        call = vm.callFunction(dispatch, vm.undefined, json);
-        dispatch.dispose();
-        json.dispose();
-      } else {
-        const classic = vm.getProp(vm.global, "__classic");
-        const json = vm.newString(
-          JSON.stringify({
-            method: msg.req.method,
-            path: msg.req.path,
-            query: msg.req.query,
-            headers: msg.req.headers,
-            body: msg.req.parsed,
-            files: msg.req.files,
-          }),
-        );
-        const code = this.#sourceHandle();
-        call = vm.callFunction(classic, vm.undefined, json, code);
-        classic.dispose();
-        json.dispose();
-      }
-      const first = this.#unwrap(call);
-      // A handler that answered synchronously needs no job loop (its jobs run with the next request's).
-      const wire = vm.typeof(first) === "string" ? first : await this.#settle(first, deadline);
-      const res = JSON.parse(vm.getString(wire)) as WireResponse;
-      wire.dispose();
-      return { res, broken: null };
+      outcome = { res: await this.#run(msg, deadline), broken: null };
     } catch (e) {
-      return this.#failure(e, msg, Date.now() >= deadline);
+      outcome = failureWire(e, {
+        msg,
+        log: (level, message) => this.services.log(level, message, msg.requestId),
+        pastDeadline: Date.now() >= deadline,
+        heapRefused: this.#heap.refused,
+      });
     } finally {
       this.#user = null;
       if (this.#timersUsed) this.#clearTimers();
       this.#timersUsed = false;
     }
+    const { grew } = this.#heap.release();
+    // Growth is allowed per request; what the runtime keeps between requests must fit the limit too.
+    if (grew && !outcome.broken && this.#heldBytes() > this.limits.memoryBytes) {
+      this.services.log(
+        "warn",
+        `the app's code keeps more than ${this.limits.memoryBytes} bytes between requests: its state was reset`,
+        msg.requestId,
+      );
+      outcome.oversized = true;
+    }
+    return outcome;
+  }
+
+  /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the wire form. */
+  async #run(msg: RunMessage, deadline: number): Promise<WireResponse> {
+    const vm = this.vm;
+    let call: ReturnType<QuickJSContext["callFunction"]>;
+    if (this.#module) {
+      await this.#moduleHandler(deadline);
+      const dispatch = vm.getProp(vm.global, "__dispatch");
+      const json = vm.newString(
+        JSON.stringify({
+          method: msg.req.method,
+          url: msg.req.url,
+          headers: msg.req.headers,
+          body: msg.req.body,
+          form: msg.req.form,
+          ctx: {
+            app: { id: this.app.id, name: this.app.name },
+            user: msg.user,
+            env: this.#env,
+            requestId: msg.requestId,
+          },
+        }),
+      );
+      call = vm.callFunction(dispatch, vm.undefined, json);
+      dispatch.dispose();
+      json.dispose();
+    } else {
+      const classic = vm.getProp(vm.global, "__classic");
+      const json = vm.newString(
+        JSON.stringify({
+          method: msg.req.method,
+          path: msg.req.path,
+          query: msg.req.query,
+          headers: msg.req.headers,
+          body: msg.req.parsed,
+          files: msg.req.files,
+        }),
+      );
+      call = vm.callFunction(classic, vm.undefined, json, this.#sourceHandle());
+      classic.dispose();
+      json.dispose();
+    }
+    const first = this.#unwrap(call);
+    // A handler that answered synchronously needs no job loop (its jobs run with the next request's).
+    const wire = vm.typeof(first) === "string" ? first : await this.#settle(first, deadline);
+    const res = JSON.parse(vm.getString(wire)) as WireResponse;
+    wire.dispose();
+    return res;
+  }
+
+  /** What the runtime holds now, as QuickJS counts it object by object (not cheap: only after growth). */
+  #heldBytes(): number {
+    const used = /memory used\s+\d+\s+(\d+)/.exec(this.rt.dumpMemoryUsage());
+    return used ? Number(used[1]) : 0;
   }
 
   #clearTimers(): void {
@@ -319,69 +299,6 @@ export class AppRuntime {
     }
   }
 
-  #failure(e: unknown, msg: RunMessage, pastDeadline: boolean): { res: WireResponse; broken: Broken } {
-    let name = "Error";
-    let message = String(e);
-    let stack = "";
-    let status = 0;
-    let code = "";
-    if (e instanceof QuickJSThrown) ({ name, message, stack, status, code } = e.info);
-    else if (e instanceof HostError) ({ message, status, code } = e);
-    else if (e && typeof e === "object" && "name" in e) {
-      // quickjs-emscripten's unwrapResult throws a host Error copied from the VM's.
-      const x = e as { name: string; message: string; stack?: string };
-      name = x.name;
-      message = x.message;
-      stack = x.stack ?? "";
-      const err = e as { cause?: unknown };
-      if (err.cause && typeof err.cause === "object" && "__faztStatus" in (err.cause as object)) {
-        status = Number((err.cause as { __faztStatus: number }).__faztStatus);
-      }
-    }
-    // Past the deadline, whatever surfaced is the interruption's doing (QuickJS does not always
-    // report it as "interrupted" when it strikes inside a job).
-    const interrupted =
-      pastDeadline || (name === "InternalError" && /interrupted/.test(message)) || code === "TIMEOUT";
-    const oom = /out of memory/i.test(message);
-    if (interrupted) {
-      this.services.log(
-        "error",
-        `request ${msg.requestId} stopped after ${this.limits.timeoutMs} ms`,
-        msg.requestId,
-      );
-      return {
-        res: errorWire(
-          504,
-          "TIMEOUT",
-          `the app's code ran longer than ${this.limits.timeoutMs} ms`,
-          msg.requestId,
-        ),
-        broken: "timeout",
-      };
-    }
-    if (oom) {
-      this.services.log("error", `request ${msg.requestId} ran out of memory`, msg.requestId);
-      return {
-        res: errorWire(500, "OUT_OF_MEMORY", "the app's code ran out of memory", msg.requestId),
-        broken: "memory",
-      };
-    }
-    if (status === 401) {
-      if (msg.browser) {
-        const to = `/auth/login?redirect=${encodeURIComponent(msg.req.path)}`;
-        return { res: { status: 302, headers: { location: to }, body: "" }, broken: null };
-      }
-      return { res: errorWire(401, "UNAUTHORIZED", message, msg.requestId), broken: null };
-    }
-    if (status === 403) return { res: errorWire(403, "FORBIDDEN", message, msg.requestId), broken: null };
-    this.services.log("error", `${name}: ${message}${stack ? `\n${stack}` : ""}`, msg.requestId);
-    const shown = status >= 400 && status < 500 ? message : `the app's code failed: ${name}: ${message}`;
-    return {
-      res: errorWire(status >= 400 ? status : 500, code || "HANDLER_ERROR", shown, msg.requestId),
-      broken: null,
-    };
-  }
-
   /** Frees the runtime; false when QuickJS could not tear it down (then the worker must go). */
   dispose(): boolean {
     try {
@@ -394,42 +311,4 @@ export class AppRuntime {
       return false;
     }
   }
-}
-
-/** A value thrown inside the VM, read into plain data (and the handle released). */
-class QuickJSThrown extends Error {
-  readonly info: { name: string; message: string; stack: string; status: number; code: string };
-  constructor(vm: QuickJSContext, err: QuickJSHandle) {
-    // Past the deadline the interrupt handler would stop this read-out too.
-    vm.runtime.removeInterruptHandler();
-    const fn = vm.getProp(vm.global, "__errorWire");
-    const r = vm.callFunction(fn, vm.undefined, err);
-    fn.dispose();
-    err.dispose();
-    let info = { name: "Error", message: "unknown error", stack: "", status: 0, code: "" };
-    if (r.error) r.error.dispose();
-    else {
-      info = JSON.parse(vm.getString(r.value));
-      r.value.dispose();
-    }
-    super(info.message);
-    this.info = info;
-  }
-}
-
-function privatePath(arg: unknown): string {
-  const p = String(arg ?? "").replace(/^\/+/, "");
-  if (!p || p.split("/").some((s) => s === ".." || s === "." || s === "") || p.includes("\\")) {
-    throw new HostError(`refused private path "${String(arg)}"`, 400, "VALIDATION_FAILED");
-  }
-  return `private/${p}`;
-}
-
-function errorWire(status: number, code: string, message: string, requestId: string): WireResponse {
-  const body = JSON.stringify({ error: { code, message, requestId } });
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: Buffer.from(body).toString("base64"),
-  };
 }

@@ -52,7 +52,13 @@ export interface RunMessage {
   requestId: string;
   browser: boolean;
   /** Read from the config per request: a change applies to the next request (memory: to the next runtime). */
-  limits: { timeoutMs: number; memoryBytes: number; stackBytes: number };
+  limits: {
+    timeoutMs: number;
+    memoryBytes: number;
+    stackBytes: number;
+    /** The instance's env is `development`: thrown messages reach the client. */
+    development?: boolean;
+  };
 }
 
 export interface DoneMessage {

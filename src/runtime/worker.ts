@@ -106,7 +106,9 @@ async function run(msg: RunMessage): Promise<DoneMessage> {
     rt = new AppRuntime(await engine, msg.app, services(db, msg.app.id, msg.app.versionId), msg.limits);
     runtimes.set(msg.app.id, rt);
   }
-  const { res, broken } = await rt.handle(msg);
+  const { res, broken, oversized } = await rt.handle(msg);
+  // Finished cleanly but holding too much: freed now, a fresh runtime next time.
+  if (oversized) evict(msg.app.id);
   if (broken) {
     // A runtime stopped mid-way (time or memory) is not trusted again, nor is tearing it down:
     // the whole worker is replaced, and the next request gets a fresh one.

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
+import { findOwner } from "../../src/auth/owner.ts";
+import { createSession } from "../../src/auth/sessions.ts";
+import { openDatabase } from "../../src/db/index.ts";
 import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
 import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
 
@@ -54,11 +57,17 @@ describe("dist/fazt-linux-x64", () => {
     const home = tempDir();
     const server = await startServerProcess([], { home, port: freePort(), binary });
     started.push(server);
-    const at = (path: string, host: string) =>
-      fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { host } });
+    const at = (path: string, host: string, cookie = "") =>
+      fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { host, cookie }, redirect: "manual" });
 
     expect((await at("/health", "localhost")).status).toBe(200);
-    const ui = await at("/", "admin.localhost");
+    // Signed out, the UI's page sends the browser to sign in.
+    const out = await at("/", "admin.localhost");
+    expect([out.status, out.headers.get("location")]).toEqual([302, "/auth/login?redirect=/"]);
+    const store = await openDatabase(join(home, ".fazt", "data.db"), { create: false });
+    const { token } = createSession(store, findOwner(store)!.id);
+    store.close();
+    const ui = await at("/", "admin.localhost", `fazt_session=${token}`);
     expect(ui.status).toBe(200);
     expect(ui.headers.get("content-type")).toContain("text/html");
     expect(await ui.text()).toContain("Fazt admin");

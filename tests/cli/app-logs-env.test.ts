@@ -142,12 +142,11 @@ describe("fazt app logs", () => {
 describe("fazt app env", () => {
   interface Entry {
     key: string;
-    preview: string;
-    length: number | null;
+    value: string;
     updatedAt: number;
   }
 
-  test("set, list (previews only), unset", async () => {
+  test("set, list (fully masked: no first characters, no length), unset", async () => {
     await deploy("cli-env");
     const secret = "sk_live_abcdefghijklmnop";
     const set = await fz.run(["app", "env", "cli-env", "set", `API_KEY=${secret}`, "MODE=prod", "EQ=a=b=c"]);
@@ -158,18 +157,22 @@ describe("fazt app env", () => {
 
     const list = await fz.run(["app", "env", "cli-env"]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^KEY\s+VALUE\s+LENGTH\s+UPDATED/);
-    expect(list.stdout).toMatch(/API_KEY\s+sk…\s+24/);
-    expect(list.stdout).toMatch(/MODE\s+•••/);
+    expect(list.stdout).toMatch(/^KEY\s+VALUE\s+UPDATED/);
+    expect(list.stdout).toMatch(/API_KEY\s+••••••••\s+\d{4}-/);
+    expect(list.stdout).toMatch(/MODE\s+••••••••\s+\d{4}-/);
     expect(list.stdout).not.toContain(secret);
+    expect(list.stdout).not.toContain("sk");
     expect(list.stdout).not.toContain("prod");
 
-    const json = data<Entry[]>(await fz.run(["app", "env", "cli-env", "--format", "json"]));
-    expect(json.map((e) => [e.key, e.preview, e.length])).toEqual([
-      ["API_KEY", "sk…", 24],
-      ["EQ", "•••", null],
-      ["MODE", "•••", null],
+    const jsonRun = await fz.run(["app", "env", "cli-env", "--format", "json"]);
+    expect(jsonRun.stdout).not.toContain("sk");
+    const json = data<Entry[]>(jsonRun);
+    expect(json.map((e) => [e.key, e.value])).toEqual([
+      ["API_KEY", "••••••••"],
+      ["EQ", "••••••••"],
+      ["MODE", "••••••••"],
     ]);
+    expect(Object.keys(json[0]!).sort()).toEqual(["key", "updatedAt", "value"]);
     const stored = store.sqlite
       .query<{ value: string }, []>(
         "SELECT value FROM app_env WHERE key = 'EQ' AND app_id = (SELECT id FROM apps WHERE name = 'cli-env')",

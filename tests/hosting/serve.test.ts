@@ -310,7 +310,8 @@ describe("the root app and the 404 app under a real domain (§3)", () => {
 
   test("bare localhost is the admin, not the root app", async () => {
     const res = await at("localhost");
-    expect(res.status).toBe(200);
+    // The admin's page, which sends a signed-out browser to sign in.
+    expect([res.status, res.headers.get("location")]).toEqual([302, "/auth/login?redirect=/"]);
     expect(await res.text()).not.toContain("Fazt is running");
   });
 

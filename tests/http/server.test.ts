@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApiKey } from "../../src/auth/api-keys.ts";
+import { findOwner } from "../../src/auth/owner.ts";
+import { createSession } from "../../src/auth/sessions.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { cleanupTemp } from "../helpers/temp.ts";
 
@@ -107,8 +109,11 @@ describe("host routing", () => {
 });
 
 describe("admin UI", () => {
+  // The UI's page is for the owner and admins (signed out: a redirect to sign-in, tests/cli/admin-gate.test.ts).
+  const owner = () => ({ cookie: `fazt_session=${createSession(s.store, findOwner(s.store)!.id).token}` });
+
   test("is served on the admin host with a strict CSP", async () => {
-    const res = await s.request("/", { host: "admin.localhost" });
+    const res = await s.request("/", { host: "admin.localhost", headers: owner() });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Fazt admin");
     expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
@@ -116,15 +121,15 @@ describe("admin UI", () => {
   });
 
   test("client-side routes fall back to index.html, missing assets are 404", async () => {
-    expect((await s.request("/apps/blog")).status).toBe(200);
+    expect((await s.request("/apps/blog", { headers: owner() })).status).toBe(200);
     expect((await s.request("/assets/missing.js")).status).toBe(404);
   });
 
   test("ETag revalidation answers 304", async () => {
-    const first = await s.request("/");
+    const first = await s.request("/", { headers: owner() });
     const etag = first.headers.get("etag");
     expect(etag).toBeTruthy();
-    const again = await s.request("/", { headers: { "if-none-match": etag! } });
+    const again = await s.request("/", { headers: { ...owner(), "if-none-match": etag! } });
     expect(again.status).toBe(304);
   });
 });

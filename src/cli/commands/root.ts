@@ -10,13 +10,19 @@ export const root = defineCommand({
     name: "fazt",
     version: VERSION,
     description:
-      "A personal cloud in one file. Global options: --db PATH, --format json|text, @PEER before a command.",
+      "A personal cloud in one file. Global options: --db PATH, --format json|text, @PEER before a command. `fazt help COMMAND` explains one.",
   },
   subCommands: {
     app: () => import("./app/index.ts").then((m) => m.default),
     alias: () => import("./alias/index.ts").then((m) => m.default),
     auth: () => import("./auth/index.ts").then((m) => m.default),
     backup: () => import("./backup/index.ts").then((m) => m.default),
+    // The command a newcomer types most, one word shorter.
+    deploy: () =>
+      import("./app/deploy.ts").then((m) => ({
+        ...m.default,
+        meta: { name: "deploy", description: "Deploy a folder as an app (short for `fazt app deploy`)" },
+      })),
     peer: () => import("./peer/index.ts").then((m) => m.default),
     server: () => import("./server/index.ts").then((m) => m.default),
     service: () => import("./service/index.ts").then((m) => m.default),

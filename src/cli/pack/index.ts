@@ -10,6 +10,7 @@ import { appNameFor, readManifest } from "./manifest.ts";
 import { type PackedFile, packFolder } from "./walk.ts";
 
 export { buildCommand, buildOutput, hasBuildScript, OUTPUT_FOLDERS, runBuild } from "./build.ts";
+export { syntaxProblems } from "./code.ts";
 export { type HashedFile, hashFiles } from "./hash.ts";
 export { DEFAULT_RULES, decidingRule, isIgnored, parseIgnoreFile, parseIgnoreLine } from "./ignore.ts";
 export { appNameFor, checkAppName, type Manifest, readManifest } from "./manifest.ts";

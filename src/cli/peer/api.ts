@@ -62,6 +62,8 @@ export const deployResultSchema = v.looseObject({
   bytes: v.number(),
   uploadedBytes: v.number(),
   url: v.string(),
+  /** Problems the server found but deployed anyway (code that does not parse, no index.html…). */
+  warnings: v.optional(v.array(v.string()), []),
 });
 export type DeployResult = v.InferOutput<typeof deployResultSchema>;
 
@@ -74,17 +76,30 @@ const filePath = (p: string) => p.split("/").map(seg).join("/");
 /** Blob uploads and file downloads may be large: a minute per ~8 MiB, at least 2 minutes. */
 export const transferTimeout = (bytes: number) => Math.max(120_000, (bytes / (8 * 1024 * 1024)) * 60_000);
 
+/**
+ * The URL a browser opens an app at. On the `localhost` domain the bare
+ * `localhost` is the admin host (host routing, SPEC §3), so the apex URL the
+ * server gives the `root` app is reached as `root.localhost`.
+ */
+export function browsableUrl(name: string, url: string): string {
+  if (name !== "root") return url;
+  return url.replace(/^(https?:\/\/)localhost(?=[:/]|$)/, "$1root.localhost");
+}
+
 export const api = {
   /** Every app, page by page (the route answers at most 1,000 at a time). */
   async listApps(c: PeerClient): Promise<App[]> {
     const all: App[] = [];
     for (;;) {
       const page = await c.call("GET", `/api/apps?limit=1000&offset=${all.length}`, v.array(appSchema));
-      all.push(...page);
+      all.push(...page.map((a) => ({ ...a, url: browsableUrl(a.name, a.url) })));
       if (page.length < 1000) return all;
     }
   },
-  getApp: (c: PeerClient, name: string) => c.call("GET", `/api/apps/${seg(name)}`, appInfoSchema),
+  async getApp(c: PeerClient, name: string): Promise<AppInfo> {
+    const app = await c.call("GET", `/api/apps/${seg(name)}`, appInfoSchema);
+    return { ...app, url: browsableUrl(app.name, app.url) };
+  },
   removeApp: (c: PeerClient, name: string) => c.call("DELETE", `/api/apps/${seg(name)}`, removed),
   versions: (c: PeerClient, name: string) =>
     c.call("GET", `/api/apps/${seg(name)}/versions`, v.array(versionSchema)),
@@ -117,8 +132,12 @@ export const api = {
       body: bytes,
       timeoutMs: transferTimeout(bytes.byteLength),
     }),
-  finishDeploy: (c: PeerClient, id: string) =>
-    c.call("POST", `/api/deploys/${seg(id)}/finish`, deployResultSchema, { timeoutMs: 300_000 }),
+  async finishDeploy(c: PeerClient, id: string): Promise<DeployResult> {
+    const r = await c.call("POST", `/api/deploys/${seg(id)}/finish`, deployResultSchema, {
+      timeoutMs: 300_000,
+    });
+    return { ...r, url: browsableUrl(r.app, r.url) };
+  },
 
   listAliases: (c: PeerClient) => c.call("GET", "/api/aliases", v.array(aliasSchema)),
   setAlias: (

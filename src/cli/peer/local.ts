@@ -1,16 +1,22 @@
 import { createApiKey, deleteApiKey } from "../../auth/api-keys.ts";
 import { findOwner } from "../../auth/owner.ts";
 import { readConfig, type Store } from "../../db/index.ts";
+import { findRunningServer, localAdminUrl } from "../../ops/index.ts";
 import { getPeer, LOCAL_PEER, type Peer, saveLocalPeer } from "./store.ts";
 
 /**
  * The `local` peer: the instance whose database this CLI holds. Holding the
  * database is what lets the CLI mint its own admin key, so "no set-up"
- * deploys work on a fresh machine (SPEC §10). The URL follows the stored
- * port, so `server set-config --port` moves the peer with it.
+ * deploys work on a fresh machine (SPEC §10). The URL follows the running
+ * server's record (a `server start --port N` included), else the stored port.
  */
 export function localUrl(store: Store): string {
-  return `http://127.0.0.1:${readConfig(store).port}`;
+  const config = readConfig(store);
+  const running = findRunningServer(store);
+  return localAdminUrl(
+    running ?? { listen: "127.0.0.1", port: config.port, https: config.https },
+    config.domain,
+  );
 }
 
 const KEY_NAME = "cli (local peer)";

@@ -71,6 +71,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
         bytes: o.version.bytes,
         uploadedBytes: o.uploadedBytes,
         url: appUrl(ctx.config, o.app),
+        warnings: o.warnings,
       },
       { status: 201 },
     );

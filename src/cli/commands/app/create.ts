@@ -8,7 +8,7 @@ import { emit } from "../../output.ts";
 import { checkAppName } from "../../pack/index.ts";
 import { session } from "../../session.ts";
 import { isEmptyOrMissing } from "../../transfer/pull.ts";
-import { TEMPLATES, templateFiles } from "./templates.ts";
+import { TEMPLATE_NOTES, TEMPLATES, templateFiles } from "./templates.ts";
 
 const templateSchema = v.picklist(TEMPLATES, `must be one of ${TEMPLATES.join(", ")}`);
 
@@ -23,8 +23,8 @@ export default defineCommand({
     },
     template: {
       type: "string",
-      description: "minimal (default), static or spa",
-      valueHint: "minimal|static|spa",
+      description: `The template, one of: ${TEMPLATES.map((t) => `${t} — ${TEMPLATE_NOTES[t]}`).join("; ")}`,
+      valueHint: TEMPLATES.join("|"),
     },
   },
   async run({ args }) {

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
+import { FaztError } from "../../../core/errors.ts";
+import { formatProblem } from "../../../runtime/source.ts";
 import { color, emit, table, warn } from "../../output.ts";
-import { hashFiles, prepareDeploy } from "../../pack/index.ts";
+import { hashFiles, prepareDeploy, syntaxProblems } from "../../pack/index.ts";
 import { connect } from "../../peer/index.ts";
 import { session } from "../../session.ts";
 import { humanBytes, progressBar } from "../../transfer/progress.ts";
@@ -24,6 +26,7 @@ export default defineCommand({
       description: "Run package.json's build script first (--no-build to skip)",
     },
     message: { type: "string", description: "A note kept with the version", valueHint: "TEXT" },
+    force: { type: "boolean", description: "Deploy even if code in api/ does not parse" },
   },
   async run({ args }) {
     const s = session();
@@ -36,6 +39,16 @@ export default defineCommand({
       build: args.build,
     });
     for (const w of prepared.warnings) warn(w);
+    // Broken app code is caught here, before anything is uploaded (the server would only warn).
+    const broken = syntaxProblems(prepared.files);
+    if (broken.length > 0 && !args.force) {
+      for (const p of broken) process.stderr.write(`${formatProblem(p)}\n`);
+      throw new FaztError(
+        "VALIDATION_FAILED",
+        "api/ has code that does not parse: nothing was deployed (fix it, or deploy anyway with --force)",
+        { details: broken },
+      );
+    }
 
     const total = prepared.files.reduce((n, f) => n + f.size, 0);
     const bar = progressBar("hashing", prepared.files.length, total);
@@ -51,6 +64,7 @@ export default defineCommand({
       message: args.message,
       files,
     });
+    for (const w of result.warnings) warn(w);
     emit(s.globals.format, { ...result, peer: client.name }, () =>
       [
         `${color.green("deployed")} ${color.bold(result.app)} to ${client.name}`,

@@ -59,10 +59,17 @@ function checkedKey(key: string): string {
   return key;
 }
 
+/** Every value is shown as the same mask: not its first characters, not its length. */
+const MASK = "••••••••";
+
+/** What the CLI prints of an entry, whatever preview the server sends. */
+const masked = (entries: Entry[]) =>
+  entries.map((e) => ({ key: e.key, value: MASK, updatedAt: e.updatedAt }));
+
 function envTable(entries: Entry[]): string {
   return columns(
-    ["KEY", "VALUE", "LENGTH", "UPDATED"],
-    entries.map((e) => [e.key, e.preview, e.length ?? "", when(e.updatedAt)]),
+    ["KEY", "VALUE", "UPDATED"],
+    masked(entries).map((e) => [e.key, e.value, when(e.updatedAt)]),
   );
 }
 
@@ -83,7 +90,7 @@ export default defineCommand({
     if (action === undefined) {
       const client = await connect();
       const entries = await client.call("GET", path, list);
-      emit(s.globals.format, entries, () =>
+      emit(s.globals.format, masked(entries), () =>
         entries.length === 0 ? `${name} has no env keys` : envTable(entries),
       );
       return;
@@ -115,6 +122,6 @@ export default defineCommand({
     const client = await connect();
     const entries = await client.call("PUT", path, list, { json: body });
     const keys = "set" in body ? Object.keys(body.set) : body.unset;
-    emit(s.globals.format, entries, () => `${action} ${keys.join(", ")} on ${name} (${client.name})`);
+    emit(s.globals.format, masked(entries), () => `${action} ${keys.join(", ")} on ${name} (${client.name})`);
   },
 });

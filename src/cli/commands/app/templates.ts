@@ -5,6 +5,14 @@
 export const TEMPLATES = ["minimal", "static", "spa", "api"] as const;
 export type Template = (typeof TEMPLATES)[number];
 
+/** One line per template, for `app create --help`. */
+export const TEMPLATE_NOTES: Record<Template, string> = {
+  minimal: "one page (the default)",
+  static: "a few pages with a stylesheet",
+  spa: "a single-page app: every path without an extension serves index.html",
+  api: "a page and a CRUD API in api/main.js",
+};
+
 const page = (title: string, body: string, head = "") => `<!doctype html>
 <html lang="en">
 <head>

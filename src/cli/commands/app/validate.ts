@@ -3,16 +3,19 @@ import { basename, join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { FaztError } from "../../../core/errors.ts";
 import { parseHeaders, parseRedirects } from "../../../hosting/rules/index.ts";
+import { type CodeProblem, formatProblem } from "../../../runtime/source.ts";
 import { color, emit } from "../../output.ts";
-import { checkAppName, checkDeployDir, type PackedFile, packFolder, readManifest } from "../../pack/index.ts";
+import {
+  checkAppName,
+  checkDeployDir,
+  type PackedFile,
+  packFolder,
+  readManifest,
+  syntaxProblems,
+} from "../../pack/index.ts";
 import { session } from "../../session.ts";
 
-interface Problem {
-  file: string;
-  line?: number;
-  column?: number;
-  message: string;
-}
+type Problem = CodeProblem;
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -41,21 +44,6 @@ function checkName(dir: string, problems: Problem[], notes: string[]): string | 
   }
 }
 
-/** A syntax check of app code without running it: Bun's transpiler parses it as JavaScript. */
-function checkScript(file: PackedFile, problems: Problem[]): void {
-  const transpiler = new Bun.Transpiler({ loader: "js" });
-  try {
-    transpiler.transformSync(readFileSync(file.abs, "utf8"));
-  } catch (e) {
-    const first = (e as { errors?: unknown[] }).errors?.[0] ?? e;
-    const err = first as { message?: string; position?: { line?: number; column?: number } | null };
-    const problem: Problem = { file: file.path, message: err.message ?? messageOf(e) };
-    if (err.position?.line) problem.line = err.position.line;
-    if (err.position?.column !== undefined) problem.column = err.position.column;
-    problems.push(problem);
-  }
-}
-
 function checkRules(file: PackedFile, problems: Problem[]): void {
   const text = readFileSync(file.abs, "utf8");
   try {
@@ -71,8 +59,6 @@ function checkRules(file: PackedFile, problems: Problem[]): void {
     problems.push(problem);
   }
 }
-
-const where = (p: Problem) => `${p.file}${p.line ? `:${p.line}` : ""}${p.column ? `:${p.column}` : ""}`;
 
 export default defineCommand({
   meta: {
@@ -102,8 +88,8 @@ export default defineCommand({
       problems.push({ file: ".", message: "no files to deploy" });
     for (const file of files) {
       if (file.path === "_redirects" || file.path === "_headers") checkRules(file, problems);
-      else if (file.path.startsWith("api/") && /\.(m?js)$/.test(file.path)) checkScript(file, problems);
     }
+    problems.push(...syntaxProblems(files));
     if (!existsSync(join(dir, "index.html")) && existsSync(join(dir, "package.json"))) {
       notes.push("no index.html here: if package.json builds the site, deploy will use the build output");
     }
@@ -112,7 +98,11 @@ export default defineCommand({
     emit(s.globals.format, report, () =>
       [
         ...notes.map((n) => color.dim(`note: ${n}`)),
-        ...problems.map((p) => `${color.yellow(where(p))}: ${p.message}`),
+        ...problems.map((p) => {
+          const line = formatProblem(p);
+          const cut = line.length - p.message.length - 2;
+          return `${color.yellow(line.slice(0, cut))}${line.slice(cut)}`;
+        }),
         ...(problems.length ? [] : [`${color.green("ok")}  ${name} (${files.length} files)`]),
       ].join("\n"),
     );

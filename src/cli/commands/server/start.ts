@@ -5,7 +5,7 @@ import { createLogger } from "../../../core/log.ts";
 import { parse } from "../../../core/validate.ts";
 import { createContext } from "../../../http/context.ts";
 import { startServer } from "../../../http/server.ts";
-import { initInstance } from "../../../ops/init.ts";
+import { initInstance, recordRunningServer } from "../../../ops/index.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";
 import { passwordBanner } from "./password-banner.ts";
@@ -37,6 +37,8 @@ export default defineCommand({
       ? { directoryUrl: process.env.FAZT_ACME_DIRECTORY || undefined }
       : undefined;
     const running = await startServer(ctx, { port: ctx.config.port, hostname, https });
+    // Where this server listens, for the CLI's `local` peer and `server status` (a --port override included).
+    const record = recordRunningServer(store, { listen: hostname, port: running.port, https: !!https });
 
     const d = ctx.config.domain;
     const base = (host: string) =>
@@ -54,7 +56,10 @@ export default defineCommand({
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         log.info("stopping", { signal });
-        void running.stop().then(resolve);
+        void running.stop().then(() => {
+          record.clear();
+          resolve();
+        });
       };
       process.once("SIGINT", () => shutdown("SIGINT"));
       process.once("SIGTERM", () => shutdown("SIGTERM"));

@@ -2,13 +2,14 @@ import { defineCommand } from "citty";
 import { findOwner } from "../../../auth/owner.ts";
 import { readConfig } from "../../../db/config.ts";
 import { schemaVersion } from "../../../db/migrate.ts";
+import { findRunningServer, localAdminUrl } from "../../../ops/index.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";
 
 /** Asks the local server's /health whether it answers, within a second. */
-async function probe(port: number): Promise<{ running: boolean; version?: string }> {
+async function probe(base: string): Promise<{ running: boolean; version?: string }> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1000) });
     if (!res.ok) return { running: false };
     const body = (await res.json()) as { version?: string };
     return body.version ? { running: true, version: body.version } : { running: true };
@@ -27,7 +28,13 @@ export default defineCommand({
     const owner = findOwner(store);
     const count = (t: string) =>
       store.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${t}`).get()?.n ?? 0;
-    const live = await probe(config.port);
+    // The running server's record says where it listens; without one, the stored port is tried.
+    const record = findRunningServer(store);
+    const live = await probe(
+      localAdminUrl(record ?? { listen: "127.0.0.1", port: config.port, https: false }, config.domain),
+    );
+    const listening =
+      live.running && record ? { port: record.port, listen: record.listen, pid: record.pid } : null;
     const data = {
       database: s.dbPath,
       schema: schemaVersion(store.sqlite),
@@ -39,6 +46,8 @@ export default defineCommand({
       apps: count("apps"),
       running: live.running,
       runningVersion: live.version ?? null,
+      runningPort: live.running ? (listening?.port ?? config.port) : null,
+      runningPid: listening?.pid ?? null,
     };
     emit(s.globals.format, data, () =>
       table([
@@ -50,7 +59,12 @@ export default defineCommand({
         ["https", data.https ? "on" : "off"],
         ["owner", data.owner],
         ["apps", data.apps],
-        ["server", live.running ? `running${live.version ? ` (${live.version})` : ""}` : "not running"],
+        [
+          "server",
+          live.running
+            ? `running on port ${data.runningPort}${listening ? ` (pid ${listening.pid})` : ""}${live.version ? `, version ${live.version}` : ""}`
+            : "not running",
+        ],
       ]),
     );
   },

@@ -1,3 +1,0 @@
-/** The prelude is imported as text (`with { type: "text" }`) and evaluated inside each sandbox. */
-declare const source: string;
-export default source;

@@ -1,10 +1,22 @@
 import type { Config } from "../db/config.ts";
 
-/** Where an app is reached: `http://blog.localhost:4698`, `https://example.com` for `root`. */
-export function appUrl(config: Pick<Config, "domain" | "port" | "https">, name: string): string {
+type UrlConfig = Pick<Config, "domain" | "port" | "https">;
+
+/** `scheme://HOST[:port]`, leaving out the scheme's default port. */
+function originOf(config: UrlConfig, host: string): string {
   const scheme = config.https ? "https" : "http";
   const defaultPort = config.https ? 443 : 80;
   const port = config.https || config.port === defaultPort ? "" : `:${config.port}`;
-  const host = name === "root" ? config.domain : `${name}.${config.domain}`;
   return `${scheme}://${host}${port}`;
+}
+
+/** Where an app is reached: `http://blog.localhost:4698`, `https://example.com` for `root` (`root.localhost` on localhost, whose bare host is the admin). */
+export function appUrl(config: UrlConfig, name: string): string {
+  const bareIsAdmin = config.domain === "localhost";
+  return originOf(config, name === "root" && !bareIsAdmin ? config.domain : `${name}.${config.domain}`);
+}
+
+/** The instance's own origin (`http://localhost:4698`, `https://example.com`): where OAuth returns and invite links point. */
+export function apexUrl(config: UrlConfig): string {
+  return originOf(config, config.domain);
 }

@@ -3,7 +3,7 @@ import { FaztError } from "../../core/errors.ts";
 import { parse } from "../../core/validate.ts";
 import type { Config } from "../../db/config.ts";
 import type { Store } from "../../db/open.ts";
-import { appUrl } from "../../hosting/urls.ts";
+import { apexUrl } from "../../hosting/urls.ts";
 import { discord } from "./discord.ts";
 import { github } from "./github.ts";
 import { google } from "./google.ts";
@@ -120,7 +120,7 @@ export function enabledProvider(store: Store, name: string): { def: ProviderDef;
 
 /** Where a provider sends the browser back: always the apex, `http(s)://D[:port]/auth/callback/NAME`. */
 export function callbackUrl(config: Pick<Config, "domain" | "port" | "https">, name: ProviderName): string {
-  return `${appUrl(config, "root")}/auth/callback/${name}`;
+  return `${apexUrl(config)}/auth/callback/${name}`;
 }
 
 function view(def: ProviderDef, c: ProviderConfig | null, config: Config): ProviderView {

@@ -2,7 +2,7 @@ import { Hono } from "hono/quick";
 import * as v from "valibot";
 import { createInvite, INVITE_EXPIRY_MS, listInvites, MAX_INVITE_EXPIRY_MS } from "../../auth/invites.ts";
 import { parseDuration } from "../../core/duration.ts";
-import { appUrl } from "../../hosting/urls.ts";
+import { apexUrl } from "../../hosting/urls.ts";
 import { readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
@@ -42,7 +42,7 @@ export function inviteApiRoutes(ctx: ServerContext): Hono<AuthEnv> {
       actor,
     );
     ctx.log.info("invite created", { invite: invite.id, role: invite.role, by: actor.id ?? "api key" });
-    const url = `${appUrl(ctx.config, "root")}/auth/invite/${code}`;
+    const url = `${apexUrl(ctx.config)}/auth/invite/${code}`;
     return ok({ ...invite, code, url }, { status: 201 });
   });
 

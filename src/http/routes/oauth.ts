@@ -11,7 +11,7 @@ import { safeRedirect } from "../../auth/redirects.ts";
 import { createSession } from "../../auth/sessions.ts";
 import { touchLogin } from "../../auth/users.ts";
 import { FaztError } from "../../core/errors.ts";
-import { appUrl } from "../../hosting/urls.ts";
+import { apexUrl } from "../../hosting/urls.ts";
 import { clientIp } from "../client-ip.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
@@ -59,7 +59,7 @@ export function oauthRoutes(ctx: ServerContext): Hono<RequestEnv> {
     const redirect = returnTo(ctx, c.req.query("redirect"), c.req.header("host"));
     try {
       enabledProvider(ctx.store, name); // an unknown or disabled provider is a 404 here, not after a hop
-      const apex = new URL(appUrl(ctx.config, "root"));
+      const apex = new URL(apexUrl(ctx.config));
       if (normalizeHost(c.req.header("host")) !== apex.hostname && c.req.query("via") !== "apex") {
         const there = `${apex.origin}/auth/login/${encodeURIComponent(name)}?redirect=${encodeURIComponent(redirect)}&via=apex`;
         return new Response(null, { status: 302, headers: { location: there, "cache-control": "no-store" } });

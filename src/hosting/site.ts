@@ -1,5 +1,6 @@
 import type { Store } from "../db/open.ts";
 import { cacheControlFor } from "./cache-control.ts";
+import { isHiddenPath } from "./hidden.ts";
 import {
   compileHeaders,
   compileRedirects,
@@ -48,19 +49,10 @@ function etagsOf(sha256: string): SiteFile["etags"] {
   return { identity: `"${tag}"`, br: `"${tag}-br"`, gzip: `"${tag}-gzip"` };
 }
 
+export { isHiddenPath };
+
 /** Files that configure the site and are never served. */
 const HIDDEN = new Set(["_redirects", "_headers"]);
-
-/**
- * A path (with its leading `/`) that names nothing servable: a segment that
- * starts with `.` (`.env`, `.git/…`), except under `/.well-known/`. Checked on
- * every path served, requested or rewritten; the common path has no `/.` and
- * costs one scan.
- */
-export function isHiddenPath(path: string): boolean {
-  if (!path.includes("/.")) return false;
-  return !(path.startsWith("/.well-known/") || path === "/.well-known");
-}
 
 /** Whether a stored file can ever be served: not the rules, not app code, not hidden. */
 const servable = (path: string) => !HIDDEN.has(path) && !path.startsWith("api/") && !isHiddenPath(`/${path}`);

@@ -1,3 +1,4 @@
+import { isHiddenPath } from "../hidden.ts";
 import { lineError, MAX_RULES, tooManyRules } from "./errors.ts";
 import { PathIndex } from "./path-index.ts";
 import {
@@ -62,6 +63,10 @@ function parseLine(line: string, bad: (why: string) => Error): RedirectRule {
   if (isUrl(from)) throw bad(`"${from}": domain-level rules (a FROM with a host) are not supported`);
   if (from.includes("?")) throw bad(`"${from}": query-parameter matching is not supported`);
   if (!compilePattern(from)) throw bad(`"${from}" is not a path pattern (start with /; * only at the end)`);
+  if (isHiddenPath(from))
+    throw bad(
+      `"${from}": paths with a segment starting with "." are never served, so the rule could not apply`,
+    );
 
   let to: string;
   let next = 0;
@@ -161,6 +166,8 @@ export function findRedirect(
   });
   if (found < 0 || !hit.params) return null;
   const rule = table.rules[found]!;
+  // `/news/*` at `/news/2024/`: the splat is `2024/`, so a folder's URL stays one.
+  if (hit.params.splat && path.endsWith("/")) hit.params.splat += "/";
   const redirect = rule.status !== 200 && rule.status !== 404;
   return { rule, target: fill(rule.to, hit.params, redirect) };
 }

@@ -124,6 +124,23 @@ describe("large rule files", () => {
   });
 });
 
+test("past 100,000 rules a file is refused with a 413 naming the line", () => {
+  for (const [file, parse, text] of [
+    ["_redirects", parseRedirects, LARGE_FILES.redirects(100_001)],
+    ["_headers", parseHeaders, LARGE_FILES.headers(100_001)],
+  ] as const) {
+    let error: unknown;
+    try {
+      parse(text);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as FaztError).status).toBe(413);
+    const line = file === "_redirects" ? 100_001 : 200_001;
+    expect((error as FaztError).message).toBe(`${file} line ${line}: more than 100,000 rules`);
+  }
+});
+
 let s: TestServer;
 const SITE: Record<string, string> = {
   "index.html": "<h1>home</h1>",

@@ -192,6 +192,9 @@ describe("with _redirects", () => {
   test("a splat keeps a folder's trailing slash; the query goes before a #fragment", async () => {
     await expectMoved(await site("/moved/install/?v=2"), "/docs/install/?v=2");
     await expectMoved(await site("/moved/guide"), "/docs/guide");
+    // captured from the decoded path, sent out encoded: `?` stays part of the path
+    await expectMoved(await site("/moved/caf%C3%A9/"), "/docs/caf%C3%A9/");
+    await expectMoved(await site("/moved/a%3Fb?q=1"), "/docs/a%3Fb?q=1");
     await expectMoved(await site("/anchor?q=1"), "/docs/?q=1#install", "", 302);
   });
 

@@ -2,6 +2,7 @@
 export { cacheControlFor, isHashedName } from "./cache-control.ts";
 export { refusedCookie, refusedHeader, splitSetCookie } from "./header-policy.ts";
 export { isCompressible, mimeOf } from "./mime.ts";
+export { prefersHtml } from "./negotiate.ts";
 export { seedApps } from "./seed.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";

@@ -3,6 +3,8 @@ import { splitUrl } from "../core/url.ts";
 import type { Config } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 import { ContentCache } from "./content-cache.ts";
+import { prefersHtml } from "./negotiate.ts";
+import { ADD_SLASH, DROP_SLASH, filePage, requestedFile } from "./pages.ts";
 import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
 import { type CompiledRedirect, findRedirect, headersFor } from "./rules/index.ts";
 import { NOT_FOUND_HTML } from "./seeded-pages.ts";
@@ -80,6 +82,19 @@ function decodePath(raw: string): string {
 }
 
 const hasExtension = (path: string) => /\.[^/]+$/.test(path);
+
+/** A raw path without its trailing slash (which may arrive encoded as `%2F`). */
+const withoutSlash = (rawPath: string) =>
+  rawPath.endsWith("/") ? rawPath.slice(0, -1) : rawPath.slice(0, -3);
+
+/** A redirect target with the request's query kept: before its `#fragment`; a target with a query of its own keeps that one. */
+function withQuery(target: string, query: string): string {
+  if (!query) return target;
+  const hash = target.indexOf("#");
+  const base = hash < 0 ? target : target.slice(0, hash);
+  if (base.includes("?")) return target;
+  return hash < 0 ? `${target}${query}` : `${base}${query}${target.slice(hash)}`;
+}
 const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
 const isPrivatePath = (path: string) => path === "/private" || path.startsWith("/private/");
 
@@ -109,12 +124,6 @@ export function createHosting(
     });
   }
 
-  /** exact file; else PATH.html; else PATH/index.html */
-  function lookup(site: AppSite, path: string): SiteFile | undefined {
-    const key = path === "/" ? "index.html" : path.slice(1);
-    return site.files.get(key) ?? site.files.get(`${key}.html`) ?? site.files.get(`${key}/index.html`);
-  }
-
   function serveFile(
     req: Request,
     site: AppSite,
@@ -123,7 +132,7 @@ export function createHosting(
     file: SiteFile,
     status = 200,
   ): Response {
-    const extra = site.headers.length ? headersFor(site.headers, path) : undefined;
+    const extra = site.headers ? headersFor(site.headers, path) : undefined;
     return fileResponse(req, file, reader, { status, extra, common });
   }
 
@@ -140,8 +149,7 @@ export function createHosting(
    */
   function privateGate(req: Request, common: Common, back: string): Response | null {
     if (userOf(req)) return null;
-    const accept = req.headers.get("accept") ?? "";
-    if (/text\/html/.test(accept) && !/application\/json/.test(accept.split(",")[0] ?? "")) {
+    if (prefersHtml(req.headers.get("accept"))) {
       return redirect(common, `/auth/login?redirect=${encodeURIComponent(back)}`, 302);
     }
     throw new FaztError("UNAUTHORIZED", "sign in to see this page");
@@ -176,7 +184,8 @@ export function createHosting(
       const gate = privateGate(req, common, back);
       if (gate) return gate;
     }
-    const file = lookup(site, to.path);
+    // Served in place, never redirected: the address bar keeps the requested URL.
+    const file = filePage(site.files, to.path);
     return file ? serveFile(req, site, common, to.path, file, status) : null;
   }
 
@@ -193,8 +202,7 @@ export function createHosting(
     if (status === 200 || status === 404) {
       return rewrite(req, site, common, found.target, status, rawPath + query, query);
     }
-    const location = found.target.includes("?") || !query ? found.target : `${found.target}${query}`;
-    return redirect(common, location, status);
+    return redirect(common, withQuery(found.target, query), status);
   }
 
   /**
@@ -210,10 +218,10 @@ export function createHosting(
     rawPath: string,
     query: string,
   ): Response | Promise<Response> {
-    if (site.redirects.length) {
+    if (site.redirects) {
       const found =
         findRedirect(site.redirects, path, true) ??
-        (lookup(site, path) ? null : findRedirect(site.redirects, path, false));
+        (requestedFile(site.files, path) ? null : findRedirect(site.redirects, path, false));
       if (found?.rule.status === 200) {
         const res = applyRule(req, site, common, found, rawPath, query);
         if (res) return res;
@@ -239,21 +247,22 @@ export function createHosting(
     if (isApiPath(path)) return callApi(req, site, common);
     if (req.method !== "GET" && req.method !== "HEAD")
       return otherMethod(req, site, common, path, rawPath, query);
-    if (path.length > 1 && path.endsWith("/")) return redirect(common, `${rawPath.slice(0, -1)}${query}`);
     if (isPrivatePath(path)) {
       const gate = privateGate(req, common, rawPath + query);
       if (gate) return gate;
     }
-    if (site.redirects.length) {
+    if (site.redirects) {
       const forced = findRedirect(site.redirects, path, true);
       if (forced) {
         const res = applyRule(req, site, common, forced, rawPath, query);
         if (res) return res;
       }
     }
-    const file = lookup(site, path);
+    const file = requestedFile(site.files, path);
+    if (file === ADD_SLASH) return redirect(common, `${rawPath}/${query}`);
+    if (file === DROP_SLASH) return redirect(common, `${withoutSlash(rawPath)}${query}`);
     if (file) return serveFile(req, site, common, path, file);
-    if (site.redirects.length) {
+    if (site.redirects) {
       const rule = findRedirect(site.redirects, path, false);
       if (rule) {
         const res = applyRule(req, site, common, rule, rawPath, query);

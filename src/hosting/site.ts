@@ -1,12 +1,13 @@
 import type { Store } from "../db/open.ts";
 import { cacheControlFor } from "./cache-control.ts";
+import { isHiddenPath } from "./hidden.ts";
 import {
-  type CompiledHeaderRule,
-  type CompiledRedirect,
   compileHeaders,
   compileRedirects,
   type HeaderRule,
+  type HeaderTable,
   type RedirectRule,
+  type RedirectTable,
 } from "./rules/index.ts";
 
 /** One servable file of a version, with the headers that never change for it. */
@@ -32,8 +33,10 @@ export interface AppSite {
   spa: boolean;
   hasApi: boolean;
   files: Map<string, SiteFile>;
-  redirects: CompiledRedirect[];
-  headers: CompiledHeaderRule[];
+  /** null: the version has no `_redirects` rules (the hot path checks this first). */
+  redirects: RedirectTable | null;
+  /** null: the version has no `_headers` rules. */
+  headers: HeaderTable | null;
 }
 
 /** What a subdomain resolves to: alias → app → current version (SPEC §4). */
@@ -46,22 +49,24 @@ function etagsOf(sha256: string): SiteFile["etags"] {
   return { identity: `"${tag}"`, br: `"${tag}-br"`, gzip: `"${tag}-gzip"` };
 }
 
+export { isHiddenPath };
+
 /** Files that configure the site and are never served. */
 const HIDDEN = new Set(["_redirects", "_headers"]);
 
-/**
- * A path (with its leading `/`) that names nothing servable: a segment that
- * starts with `.` (`.env`, `.git/…`), except under `/.well-known/`. Checked on
- * every path served, requested or rewritten; the common path has no `/.` and
- * costs one scan.
- */
-export function isHiddenPath(path: string): boolean {
-  if (!path.includes("/.")) return false;
-  return !(path.startsWith("/.well-known/") || path === "/.well-known");
-}
-
 /** Whether a stored file can ever be served: not the rules, not app code, not hidden. */
 const servable = (path: string) => !HIDDEN.has(path) && !path.startsWith("api/") && !isHiddenPath(`/${path}`);
+
+/** Stored rules (JSON) compiled for matching, or null when there are none. */
+function compiled<R, T extends { rules: unknown[] }>(
+  json: string | null,
+  compile: (rules: R[]) => T,
+): T | null {
+  const rules = JSON.parse(json ?? "[]") as R[];
+  if (!Array.isArray(rules) || rules.length === 0) return null;
+  const table = compile(rules);
+  return table.rules.length ? table : null;
+}
 
 interface AliasRow {
   type: "app" | "redirect" | "reserved";
@@ -132,8 +137,8 @@ export function loadSite(store: Store, name: string): Site | null {
       spa: alias.spa === 1,
       hasApi: alias.has_api === 1,
       files,
-      redirects: compileRedirects(JSON.parse(alias.redirects ?? "[]") as RedirectRule[]),
-      headers: compileHeaders(JSON.parse(alias.headers ?? "[]") as HeaderRule[]),
+      redirects: compiled(alias.redirects, (rules: RedirectRule[]) => compileRedirects(rules)),
+      headers: compiled(alias.headers, (rules: HeaderRule[]) => compileHeaders(rules)),
     };
   })();
 }

@@ -138,22 +138,22 @@ describe("paths to files (§6.2)", () => {
     expect(await json.text()).toBe('{"ok":true}');
   });
 
-  test("clean URLs: PATH.html, then PATH/index.html", async () => {
+  test("clean URLs: PATH.html; a folder's page at its trailing-slash URL", async () => {
     const about = await site("/about");
     expect(about.status).toBe(200);
     expect(about.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(await about.text()).toBe("<h1>about page</h1>");
-    const docs = await site("/docs");
+    const docs = await site("/docs/");
     expect(docs.status).toBe(200);
     expect(await docs.text()).toBe("<h1>docs index</h1>");
     expect(await (await site("/docs/guide")).text()).toBe("<h1>the guide</h1>");
   });
 
-  test("a trailing slash is a 301 to the path without it, query kept", async () => {
-    const res = await site("/docs/");
-    expect(res.status).toBe(301);
-    expect(res.headers.get("location")).toBe("/docs");
-    expect(await res.text()).toBe("");
+  test("the other spelling is a 301 to the right one, query kept", async () => {
+    const docs = await site("/docs");
+    expect(docs.status).toBe(301);
+    expect(docs.headers.get("location")).toBe("/docs/");
+    expect(await docs.text()).toBe("");
     const q = await site("/about/?a=1&b=two");
     expect(q.status).toBe(301);
     expect(q.headers.get("location")).toBe("/about?a=1&b=two");
@@ -786,7 +786,7 @@ describe("every response (§6)", () => {
     const responses: Array<[string, Response]> = [
       ["200", await site("/")],
       ["200 br", await site("/big.js", { "accept-encoding": "br" })],
-      ["301 slash", await site("/docs/")],
+      ["301 slash", await site("/docs")],
       ["301 rule", await site("/old")],
       ["302 login", await site("/private", browser)],
       ["401", await site("/private")],

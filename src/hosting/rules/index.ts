@@ -1,8 +1,11 @@
-/** `_redirects` and `_headers`: parsed at deploy, applied when serving (SPEC §6). */
+/** `_redirects` and `_headers`: parsed at deploy, compiled at first load, applied when serving. */
+export { MAX_RULES } from "./errors.ts";
+export { compileHeaderPath, type HeaderPath } from "./header-path.ts";
 export {
   type CompiledHeaderRule,
   compileHeaders,
   type HeaderRule,
+  HeaderTable,
   headersFor,
   parseHeaders,
 } from "./headers.ts";
@@ -14,4 +17,5 @@ export {
   parseRedirects,
   type RedirectRule,
   type RedirectStatus,
+  type RedirectTable,
 } from "./redirects.ts";

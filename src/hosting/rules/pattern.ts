@@ -1,6 +1,7 @@
 /**
- * Netlify-style path patterns shared by `_redirects` and `_headers`:
- * literal segments, `:name` for one segment, and a trailing `*` for the rest.
+ * Netlify-style path patterns of `_redirects`: literal segments, `:name` for
+ * one segment, and a trailing `*` for the rest. Empty segments are ignored as
+ * Netlify does (`//a//b/` is `/a/b`).
  */
 export type Segment = { kind: "literal"; value: string } | { kind: "param"; name: string };
 
@@ -10,15 +11,22 @@ export interface PathPattern {
   splat: boolean;
 }
 
+/** The segments of a request path (`/a/b/` → `["a", "b"]`, `/` → `[]`). */
+export function pathParts(path: string): string[] {
+  const parts = path.split("/");
+  parts.shift();
+  if (parts.at(-1) === "") parts.pop();
+  return parts;
+}
+
 export function compilePattern(source: string): PathPattern | null {
   if (!source.startsWith("/")) return null;
-  const parts = source.split("/").slice(1);
+  const parts = source.split("/").filter((p) => p !== "");
   let splat = false;
   if (parts.at(-1) === "*") {
     splat = true;
     parts.pop();
   }
-  if (parts.at(-1) === "") parts.pop(); // "/a/" is "/a"
   const segments: Segment[] = [];
   for (const p of parts) {
     if (p.includes("*")) return null; // `*` only as the whole last segment
@@ -32,10 +40,22 @@ export function compilePattern(source: string): PathPattern | null {
   return { segments, splat };
 }
 
-/** Matches a request path; returns the captured placeholders (and `splat`), or null. */
-export function matchPattern(pattern: PathPattern, path: string): Record<string, string> | null {
-  const parts = path.split("/").slice(1);
-  if (parts.at(-1) === "") parts.pop();
+/** The literal segments a pattern starts with: every path it matches starts with them. */
+export function literalPrefix(pattern: PathPattern): string[] {
+  const out: string[] = [];
+  for (const seg of pattern.segments) {
+    if (seg.kind !== "literal") break;
+    out.push(seg.value);
+  }
+  return out;
+}
+
+/** A pattern with neither placeholders nor `*`: it matches one path only. */
+export const isLiteral = (pattern: PathPattern): boolean =>
+  !pattern.splat && pattern.segments.every((s) => s.kind === "literal");
+
+/** Matches the segments of a path; returns the captured placeholders (and `splat`), or null. */
+export function matchParts(pattern: PathPattern, parts: string[]): Record<string, string> | null {
   const { segments, splat } = pattern;
   if (splat ? parts.length < segments.length : parts.length !== segments.length) return null;
   const params: Record<string, string> = {};
@@ -52,3 +72,7 @@ export function matchPattern(pattern: PathPattern, path: string): Record<string,
   if (splat) params.splat = parts.slice(segments.length).join("/");
   return params;
 }
+
+/** Matches a request path; returns the captured placeholders (and `splat`), or null. */
+export const matchPattern = (pattern: PathPattern, path: string): Record<string, string> | null =>
+  matchParts(pattern, pathParts(path));

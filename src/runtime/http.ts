@@ -2,7 +2,13 @@ import { withoutSessionCookie } from "../auth/cookies.ts";
 import type { UserInfo } from "../auth/users.ts";
 import { FaztError } from "../core/errors.ts";
 import type { Store } from "../db/open.ts";
-import { type RewrittenUrl, refusedCookie, refusedHeader, splitSetCookie } from "../hosting/index.ts";
+import {
+  prefersHtml,
+  type RewrittenUrl,
+  refusedCookie,
+  refusedHeader,
+  splitSetCookie,
+} from "../hosting/index.ts";
 import { appendLog } from "./logs.ts";
 import type { RuntimePool } from "./pool.ts";
 import type { WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
@@ -130,14 +136,13 @@ export async function runApi(
   opts: { store: Store; rewritten?: RewrittenUrl | undefined },
 ): Promise<Response> {
   const wire = await toWire(req, limits, opts.rewritten);
-  const accept = req.headers.get("accept") ?? "";
   const requestId = common["x-request-id"] ?? "";
   const res = await pool.run({
     app,
     req: wire,
     user: toWireUser(user),
     requestId,
-    browser: /text\/html/.test(accept),
+    browser: prefersHtml(req.headers.get("accept")),
   });
   const warn = (message: string) => appendLog(opts.store, app.id, { level: "warn", message, requestId });
   return appResponse(req, res, common, warn);

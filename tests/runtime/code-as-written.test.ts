@@ -171,3 +171,21 @@ describe("the heap limit", () => {
     );
   });
 });
+
+describe("fazt.auth.requireLogin() weighs Accept like the private/ gate", () => {
+  beforeAll(async () => {
+    await deployFiles(s, "gated", { "api/main.js": "export default () => { fazt.auth.requireLogin(); return 'in' }" });
+  });
+  const ask = (accept: string) =>
+    s.request("/api/x", { host: "gated.localhost", headers: { accept }, redirect: "manual" });
+
+  test("HTML preferred by q-value → redirect to sign-in", async () => {
+    const res = await ask("application/json;q=0.5, text/html");
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toContain("/auth/login?redirect=");
+  });
+  test("JSON preferred, though text/html is listed → 401", async () => {
+    const res = await ask("text/html;q=0.1, application/json");
+    expect(res.status).toBe(401);
+  });
+});

@@ -450,7 +450,13 @@ describe("signing out", () => {
     expect(html).toContain('type="submit">Sign out</button>');
     // The page alone signs nobody out.
     expect((await b.open(`http://${BLOG}/private/x.html`)).status).toBe(200);
-    for (const headers of [{ origin: "http://evil.example" }, { origin: `http://${ADMIN}` }, {}]) {
+    const refused: Array<Record<string, string>> = [
+      { origin: "http://evil.example" },
+      { origin: `http://${ADMIN}` }, // another host of the same Fazt is another origin
+      { "sec-fetch-site": "same-site" },
+      {},
+    ];
+    for (const headers of refused) {
       const res = await b.request(`http://${BLOG}/auth/logout`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", ...headers },

@@ -254,7 +254,8 @@ describe("redeeming", () => {
   test("a redemption posted from another site is refused (login CSRF) and changes nothing", async () => {
     const inv = await invite({ maxUses: 5 });
     const users = countUsers();
-    const sessions = () => s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
+    const sessions = () =>
+      s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
     const before = sessions();
     const fields = { email: "csrf@example.com", password: "long-enough-pw" };
     const post = (headers: Record<string, string>) =>

@@ -231,7 +231,6 @@ describe("the sign-in page (works without JavaScript)", () => {
         const page = await s.request(`/auth/login?redirect=${encodeURIComponent(redirect)}`, { host });
         // App hosts hop to the admin host; there a URL on an app host goes back for its state first.
         expect([200, 302]).toContain(page.status);
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is plain printable ASCII
         expect(page.headers.get("location") ?? "").toMatch(/^[\x20-\x7e]*$/);
       }
       const out = await s.request(`/auth/logout?redirect=${encodeURIComponent(redirect)}`, {

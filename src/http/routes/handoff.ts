@@ -47,6 +47,10 @@ export function hostKey(ctx: ServerContext, rawHost: string | undefined): string
   return name ? `${name}:${portPart(rawHost).slice(1) || defaultPort(ctx)}` : null;
 }
 
+/** `localhost`, `NAME.localhost` and the loopback addresses: hosts that name this machine. */
+const isLocalhost = (name: string | null) =>
+  !!name && (name === "localhost" || name.endsWith(".localhost") || name === "127.0.0.1" || name === "[::1]");
+
 export const isAdminHost = (ctx: ServerContext, rawHost: string | undefined) =>
   routeHost(rawHost, ctx.config.domain).kind === "admin";
 
@@ -78,6 +82,8 @@ export function handoffTarget(
   if (url.protocol !== `${scheme(ctx)}:`) return null;
   const name = normalizeHost(url.hostname);
   if (!name || routeHost(name, ctx.config.domain).kind !== "app") return null;
+  // `NAME.localhost` is this machine only for a browser on it: reached through the admin host of D, it is not ours.
+  if (isLocalhost(name) && !isLocalhost(normalizeHost(rawHost))) return null;
   const host = `${name}:${url.port || defaultPort(ctx)}`;
   const here = hostKey(ctx, rawHost);
   // Only on this server's port: another port on *.localhost is another program.
@@ -138,7 +144,7 @@ export function hopToAdmin(ctx: ServerContext, c: Context): Response | null {
       `${url.hostname.replace(/\.$/, "")}:${url.port || defaultPort(ctx)}` === hostKey(ctx, rawHost);
     path = sameHost ? safeRedirect(`${url.pathname}${url.search}${url.hash}`, ctx.config.domain) : "/";
   }
-  const base = name === "localhost" || name.endsWith(".localhost") ? "localhost" : ctx.config.domain;
+  const base = isLocalhost(name) ? "localhost" : ctx.config.domain;
   const existing = readCookie(c.req.header("cookie") ?? null, HANDOFF_STATE_COOKIE);
   // Reused while it lives: two tabs signing in at once must not spoil each other's codes.
   const state = isHandoffToken(existing) ? existing : randomToken(32);

@@ -93,12 +93,14 @@ describe("the handoff", () => {
     const again = await wrong.text();
     expect(field(again, "redirect")).toBe(redirect);
     expect(field(again, "state")).toBe(state);
-    const page = await b.submit(`http://${ADMIN}/auth/login`, {
-      username: "admin",
-      password: PASSWORD,
-      redirect,
-      state,
+    const posted = await b.request(`http://${ADMIN}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: `http://${ADMIN}` },
+      body: new URLSearchParams({ username: "admin", password: PASSWORD, redirect, state }).toString(),
     });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get("location")).toStartWith(`http://${BLOG}/auth/handoff?code=`);
+    const page = await b.open(posted.headers.get("location")!);
     expect(page.status).toBe(200);
     expect(await page.text()).toBe("<p>blog secret</p>");
     expect(b.cookie(ADMIN, "fazt_session")).toBeDefined();

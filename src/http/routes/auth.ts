@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { Hono } from "hono/quick";
 import { isHandoffToken } from "../../auth/handoff.ts";
 import { safeRedirect } from "../../auth/redirects.ts";
@@ -99,7 +100,7 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
       if (!input) throw new FaztError("VALIDATION_FAILED", "enter your username and password");
       const { user, cookie, sessionId } = await signIn(c, ctx, input);
       if (!isFormPost) return ok({ user }, { headers: { "set-cookie": cookie } });
-      if (target) return handOff(ctx, { rootId: sessionId }, target, input.state, [cookie]);
+      if (target) return handOff(ctx, { rootId: sessionId }, target, input.state, [cookie], 303);
       return new Response(null, { status: 303, headers: { location: redirect, "set-cookie": cookie } });
     } catch (err) {
       if (!isFormPost || !(err instanceof FaztError)) throw err;
@@ -111,11 +112,15 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
 
   app.get("/session", (c) => ok({ user: currentSession(ctx, c)?.user ?? null }));
 
+  /** The signed-in person, as the sign-out page names them. */
+  const whoIs = (c: Context) => {
+    const user = currentSession(ctx, c)?.user;
+    return user ? { name: user.name ?? user.username ?? user.email ?? "you" } : null;
+  };
+
   app.get("/logout", (c) => {
     const redirect = safeRedirect(c.req.query("redirect"), ctx.config.domain);
-    const user = currentSession(ctx, c)?.user ?? null;
-    const name = user ? (user.name ?? user.username ?? user.email ?? "you") : "";
-    return htmlPage(logoutPage({ user: user ? { name } : null, redirect }));
+    return htmlPage(logoutPage({ user: whoIs(c), redirect }));
   });
 
   app.post("/logout", async (c) => {

@@ -29,10 +29,10 @@ import { handoffFailedPage } from "../pages/logout.ts";
  */
 
 /** A redirect that is never cached and tells the next host nothing (the URL may hold a code). */
-function redirectTo(location: string, cookies: string[] = []): Response {
+function redirectTo(location: string, cookies: string[] = [], status = 302): Response {
   const headers = new Headers({ location, "cache-control": "no-store", "referrer-policy": "no-referrer" });
   for (const cookie of cookies) headers.append("set-cookie", cookie);
-  return new Response(null, { status: 302, headers });
+  return new Response(null, { status, headers });
 }
 
 const scheme = (ctx: ServerContext) => (ctx.config.https ? "https" : "http");
@@ -103,20 +103,22 @@ export function handOff(
   target: HandoffTarget,
   state: string | undefined,
   cookies: string[] = [],
+  /** 303 after a form POST: the next request is a GET. */
+  status = 302,
 ): Response {
-  if (!isHandoffToken(state)) return restartAt(target, cookies);
+  if (!isHandoffToken(state)) return restartAt(target, cookies, status);
   const code = issueHandoff(ctx.store, {
     sessionId: session.rootId,
     host: target.host,
     redirect: target.path,
     state,
   });
-  return redirectTo(`${target.origin}/auth/handoff?code=${code}`, cookies);
+  return redirectTo(`${target.origin}/auth/handoff?code=${code}`, cookies, status);
 }
 
 /** To the target host's own sign-in, which starts the handoff there with its state. */
-export const restartAt = (target: HandoffTarget, cookies: string[] = []) =>
-  redirectTo(`${target.origin}/auth/login?redirect=${encodeURIComponent(target.path)}`, cookies);
+export const restartAt = (target: HandoffTarget, cookies: string[] = [], status = 302) =>
+  redirectTo(`${target.origin}/auth/login?redirect=${encodeURIComponent(target.path)}`, cookies, status);
 
 /** The live session of the request, if any. */
 export function currentSession(ctx: ServerContext, c: Context): SessionInfo | null {

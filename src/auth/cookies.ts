@@ -31,14 +31,28 @@ function domainAttr(domain: string): string {
   return `; Domain=.${domain}`;
 }
 
-export function sessionCookie(token: string, opts: { domain: string; https: boolean }): string {
+/**
+ * The session cookie. `hostOnly` for a session a handoff brought to one
+ * host (handoff.ts): it belongs to that host alone, whatever `D` is.
+ */
+export function sessionCookie(
+  token: string,
+  opts: { domain: string; https: boolean; hostOnly?: boolean },
+): string {
   const secure = opts.https ? "; Secure" : "";
-  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MS / 1000}${domainAttr(opts.domain)}${secure}`;
+  const domain = opts.hostOnly ? "" : domainAttr(opts.domain);
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_MS / 1000}${domain}${secure}`;
 }
 
-export function clearSessionCookie(opts: { domain: string; https: boolean }): string {
+/**
+ * The cookies that remove the session cookie: the host-only one a handoff
+ * sets, and the `Domain=.D` one a sign-in sets where D allows it.
+ */
+export function clearSessionCookies(opts: { domain: string; https: boolean }): string[] {
   const secure = opts.https ? "; Secure" : "";
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${domainAttr(opts.domain)}${secure}`;
+  const base = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+  const domain = domainAttr(opts.domain);
+  return domain ? [`${base}${secure}`, `${base}${domain}${secure}`] : [`${base}${secure}`];
 }
 
 /** Holds a started OAuth sign-in's state in the browser that started it (login CSRF). */
@@ -57,4 +71,14 @@ export function oauthStateCookie(state: string, opts: { https: boolean; maxAgeMs
 export function clearOauthStateCookie(opts: { https: boolean }): string {
   const secure = opts.https ? "; Secure" : "";
   return `${OAUTH_STATE_COOKIE}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0${secure}`;
+}
+
+/** Holds this browser's handoff state on an app host, binding the codes issued for it (handoff.ts). */
+export const HANDOFF_STATE_COOKIE = "fazt_handoff";
+const HANDOFF_STATE_SECONDS = 600;
+
+/** Host-only, only under `/auth`; SameSite=Lax still sends it on the admin host's redirect back. */
+export function handoffStateCookie(state: string, opts: { https: boolean }): string {
+  const secure = opts.https ? "; Secure" : "";
+  return `${HANDOFF_STATE_COOKIE}=${state}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=${HANDOFF_STATE_SECONDS}${secure}`;
 }

@@ -8,7 +8,8 @@ export {
   listApiKeys,
   verifyApiKey,
 } from "./api-keys.ts";
-export { clearSessionCookie, readCookie, sessionCookie, withoutSessionCookie } from "./cookies.ts";
+export { clearSessionCookies, readCookie, sessionCookie, withoutSessionCookie } from "./cookies.ts";
+export { consumeHandoff, HANDOFF_TTL_MS, isHandoffToken, issueHandoff } from "./handoff.ts";
 export { passwordLogin } from "./login.ts";
 export {
   createOwner,
@@ -19,6 +20,15 @@ export {
   usernameSchema,
 } from "./owner.ts";
 export { generatePassword, hashPassword, verifyPassword } from "./passwords.ts";
-export { safeRedirect } from "./redirects.ts";
-export { createSession, endSession, SESSION_COOKIE, sessionUser, sweepSessions } from "./sessions.ts";
+export { absoluteTarget, safeRedirect } from "./redirects.ts";
+export {
+  createChildSession,
+  createSession,
+  endSession,
+  SESSION_COOKIE,
+  type SessionInfo,
+  sessionOf,
+  sessionUser,
+  sweepSessions,
+} from "./sessions.ts";
 export { deleteUser, getUser, listUsers, type Role, setRole, type UserInfo } from "./users.ts";

@@ -22,10 +22,8 @@ function normalise(target: string): string {
  * so it can go into a `Location` header without failing.
  */
 export function safeRedirect(target: string | null | undefined, domain: string): string {
-  if (!target || target.length > 4096) return "/";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\u0000-\u001f\u007f]/.test(target)) return "/";
-  const t = normalise(target);
+  const t = readable(target);
+  if (t === null) return "/";
   if (t.startsWith("/")) {
     let url: URL;
     try {
@@ -39,15 +37,42 @@ export function safeRedirect(target: string | null | undefined, domain: string):
     // Resolving dot segments can leave `//x` (`/..//evil.com`), which a browser reads as a host.
     return path.startsWith("//") ? "/" : path;
   }
+  const url = absoluteUrl(t);
+  if (!url) return "/";
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  const d = domain.toLowerCase();
+  return host === d || host.endsWith(`.${d}`) ? url.href : "/";
+}
+
+/** The target normalised as a browser reads it; null when too long or holding control characters. */
+function readable(target: string | null | undefined): string | null {
+  if (!target || target.length > 4096) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(target)) return null;
+  return normalise(target);
+}
+
+function absoluteUrl(t: string): URL | null {
   let url: URL;
   try {
     url = new URL(t);
   } catch {
-    return "/";
+    return null;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return "/";
-  if (url.username || url.password) return "/";
-  const host = url.hostname.toLowerCase().replace(/\.$/, "");
-  const d = domain.toLowerCase();
-  return host === d || host.endsWith(`.${d}`) ? url.href : "/";
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  if (url.username || url.password) return null;
+  return url;
+}
+
+/**
+ * An absolute http(s) target read the way `safeRedirect` reads it (so the
+ * same tricks fail), without judging its host: the sign-in handoff decides
+ * which other hosts it serves. Its path is already a safe one (`safeRedirect`'s
+ * rules for paths). null for paths, other schemes and anything unreadable.
+ */
+export function absoluteTarget(target: string | null | undefined): { url: URL; path: string } | null {
+  const t = readable(target);
+  const url = t === null || t.startsWith("/") ? null : absoluteUrl(t);
+  if (!url) return null;
+  return { url, path: safeRedirect(`${url.pathname}${url.search}${url.hash}`, "fazt.invalid") };
 }

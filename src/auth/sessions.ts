@@ -1,4 +1,5 @@
 import { sha256Hex } from "../core/crypto.ts";
+import { FaztError } from "../core/errors.ts";
 import { randomToken } from "../core/ids.ts";
 import type { Store } from "../db/open.ts";
 import { getUser, type UserInfo } from "./users.ts";
@@ -15,34 +16,52 @@ const SLIDE_EVERY_MS = 60 * 60 * 1000;
 export function createSession(
   store: Store,
   userId: string,
-  meta: { ip?: string | undefined; userAgent?: string | null | undefined } = {},
-): { token: string; expiresAt: number } {
+  meta: {
+    ip?: string | undefined;
+    userAgent?: string | null | undefined;
+    /** The admin-host session a handoff carried here (see handoff.ts). */
+    parentId?: string | undefined;
+  } = {},
+): { token: string; id: string; expiresAt: number } {
   const token = randomToken(32);
+  const id = sha256Hex(token);
   const now = Date.now();
   const expiresAt = now + SESSION_MS;
   store.sqlite
     .query(
-      "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .run(
-      sha256Hex(token),
+      id,
       userId,
       now,
       now,
       expiresAt,
       meta.ip ?? null,
       meta.userAgent?.slice(0, 300) ?? null,
+      meta.parentId ?? null,
     );
-  return { token, expiresAt };
+  return { token, id, expiresAt };
 }
 
-/** The signed-in user of a session token, sliding its expiry; null when unknown or expired. */
-export function sessionUser(store: Store, token: string, now = Date.now()): UserInfo | null {
+/** A live session: its id (the token's hash), the root of its family, its user. */
+export interface SessionInfo {
+  id: string;
+  /** The session it was handed off from, or itself: what a handoff from here hangs under. */
+  rootId: string;
+  user: UserInfo;
+}
+
+/**
+ * The live session of a token, sliding its expiry (and its root's: a sign-in
+ * used only through an app host stays alive); null when unknown or expired.
+ */
+export function sessionOf(store: Store, token: string, now = Date.now()): SessionInfo | null {
   if (!/^[a-z2-7]{52}$/.test(token)) return null;
   const id = sha256Hex(token);
   const row = store.sqlite
-    .query<{ user_id: string; last_seen_at: number; expires_at: number }, [string]>(
-      "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id = ?",
+    .query<{ user_id: string; last_seen_at: number; expires_at: number; parent_id: string | null }, [string]>(
+      "SELECT user_id, last_seen_at, expires_at, parent_id FROM sessions WHERE id = ?",
     )
     .get(id);
   if (!row) return null;
@@ -52,17 +71,53 @@ export function sessionUser(store: Store, token: string, now = Date.now()): User
   }
   if (now - row.last_seen_at > SLIDE_EVERY_MS) {
     store.sqlite
-      .query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?")
-      .run(now, now + SESSION_MS, id);
+      .query("UPDATE sessions SET last_seen_at = ?1, expires_at = ?2 WHERE id = ?3 OR id = ?4")
+      .run(now, now + SESSION_MS, id, row.parent_id);
   }
-  return getUser(store, row.user_id);
+  const user = getUser(store, row.user_id);
+  return user ? { id, rootId: row.parent_id ?? id, user } : null;
 }
 
+/** The signed-in user of a session token, sliding its expiry; null when unknown or expired. */
+export function sessionUser(store: Store, token: string, now = Date.now()): UserInfo | null {
+  return sessionOf(store, token, now)?.user ?? null;
+}
+
+/**
+ * Starts the session a handoff brings to another host: same user as the
+ * admin-host session `parentId`, and ended with it. Refused when that
+ * session has ended (signed out, expired) since the code was issued.
+ */
+export function createChildSession(
+  store: Store,
+  parentId: string,
+  meta: { ip?: string | undefined; userAgent?: string | null | undefined },
+  now = Date.now(),
+): { token: string; user: UserInfo } {
+  const parent = store.sqlite
+    .query<{ user_id: string }, [string, number]>(
+      "SELECT user_id FROM sessions WHERE id = ? AND expires_at > ?",
+    )
+    .get(parentId, now);
+  const user = parent ? getUser(store, parent.user_id) : null;
+  if (!parent || !user) throw new FaztError("VALIDATION_FAILED", "that sign-in has ended; sign in again");
+  const { token } = createSession(store, parent.user_id, { ...meta, parentId });
+  return { token, user };
+}
+
+/**
+ * Signs out everywhere the sign-in reached: the root of the token's family
+ * goes, and with it (ON DELETE CASCADE) every session handed off from it and
+ * every code still pending.
+ */
 export function endSession(store: Store, token: string): void {
-  store.sqlite.query("DELETE FROM sessions WHERE id = ?").run(sha256Hex(token));
+  store.sqlite
+    .query("DELETE FROM sessions WHERE id = (SELECT coalesce(parent_id, id) FROM sessions WHERE id = ?)")
+    .run(sha256Hex(token));
 }
 
-/** Removes expired sessions (run at start and then hourly). */
+/** Removes expired sessions and handoff codes (run at start and then hourly). */
 export function sweepSessions(store: Store, now = Date.now()): number {
+  store.sqlite.query("DELETE FROM auth_handoffs WHERE expires_at <= ?").run(now);
   return store.sqlite.query("DELETE FROM sessions WHERE expires_at <= ?").run(now).changes;
 }

@@ -44,10 +44,11 @@ const redeem = (code: string, body: Record<string, unknown>, host = "localhost")
     body: JSON.stringify(body),
   });
 
-const redeemForm = (code: string, fields: Record<string, string>) =>
+/** The invite form as a browser posts it from the invite page: with its own origin. */
+const redeemForm = (code: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
   s.request(`/auth/invite/${code}`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://localhost", ...headers },
     body: new URLSearchParams(fields).toString(),
   });
 
@@ -248,6 +249,49 @@ describe("redeeming", () => {
     // Still open: the failures above did not count as uses.
     const ok = await redeem(inv.code, { email: "late@example.com", password: "long-enough-pw" });
     expect(ok.status).toBe(201);
+  });
+
+  test("a redemption posted from another site is refused (login CSRF) and changes nothing", async () => {
+    const inv = await invite({ maxUses: 5 });
+    const users = countUsers();
+    const sessions = () =>
+      s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
+    const before = sessions();
+    const fields = { email: "csrf@example.com", password: "long-enough-pw" };
+    const post = (headers: Record<string, string>) =>
+      s.request(`/auth/invite/${inv.code}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const refused: Array<Record<string, string>> = [
+      { origin: "http://evil.example" },
+      { origin: "null" },
+      { origin: "http://blog.localhost" }, // a sibling host is another origin
+      { "sec-fetch-site": "cross-site" },
+      {},
+    ];
+    for (const headers of refused) {
+      const form = await post(headers);
+      expect({ headers, status: form.status }).toEqual({ headers, status: 403 });
+      expect(form.headers.get("set-cookie")).toBeNull();
+      expect(await form.text()).toContain("from another site");
+    }
+    const json = await s.request(`/auth/invite/${inv.code}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://evil.example" },
+      body: JSON.stringify(fields),
+    });
+    expect(json.status).toBe(403);
+    expect(await errorCode(json)).toBe("FORBIDDEN");
+    expect(countUsers()).toBe(users);
+    expect(sessions()).toBe(before);
+    const row = s.store.sqlite
+      .query<{ uses: number }, [string]>("SELECT uses FROM invites WHERE id = ?")
+      .get(inv.id);
+    expect(row?.uses).toBe(0);
+    // The invite's own page still works.
+    expect((await redeemForm(inv.code, fields)).status).toBe(303);
   });
 
   test("20 concurrent redemptions of a single-use code: exactly one user", async () => {

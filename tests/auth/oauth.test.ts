@@ -284,6 +284,31 @@ describe("state, PKCE and redirects", () => {
     const fromApp = await signIn("google", { redirect: "/inbox", host: `mail.localhost:${srv.port}` });
     expect(fromApp.headers.get("location")).toBe(`http://mail.localhost:${srv.port}/inbox`);
   });
+
+  test("a provider sign-in for an app host's page ends signed in on that host (the callback hands off)", async () => {
+    freshUser();
+    const blog = `blog.localhost:${srv.port}`;
+    const hop = await srv.request("/auth/login?redirect=/x", { host: blog });
+    const state = /fazt_handoff=([a-z2-7]+)/.exec(hop.headers.get("set-cookie") ?? "")![1]!;
+    const admin = new URL(hop.headers.get("location")!);
+    const page = await srv.request(`${admin.pathname}${admin.search}`, { host: admin.host });
+    const href = /href="(\/auth\/login\/google\?redirect=[^"]+)"/
+      .exec(await page.text())![1]!
+      .replace(/&#38;/g, "&");
+    const redirect = new URL(href, admin).searchParams.get("redirect")!;
+    const res = await signIn("google", { redirect, host: admin.host });
+    expect(res.status).toBe(302);
+    const handoff = new URL(res.headers.get("location")!);
+    expect(`${handoff.host}${handoff.pathname}`).toBe(`${blog}/auth/handoff`);
+    expect(cookieOf(res)).not.toBeNull();
+    const done = await srv.request(`${handoff.pathname}${handoff.search}`, {
+      host: blog,
+      headers: { cookie: `fazt_handoff=${state}` },
+    });
+    expect(done.status).toBe(302);
+    expect(done.headers.get("location")).toBe("/x");
+    expect(await sessionUser(cookieOf(done)!)).toMatchObject({ email: idp.user.email });
+  });
 });
 
 describe("binding to the browser, and floods", () => {

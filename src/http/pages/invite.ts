@@ -13,7 +13,7 @@ export function invitePage(opts: {
   return page(
     "Accept invite",
     `<h1>Create your account</h1>
-<p>You are invited as ${opts.role === "admin" ? "an admin" : "a user"}.</p>
+<p class="hint">You are invited as ${opts.role === "admin" ? "an admin" : "a user"}.</p>
 ${opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : ""}
 <form method="post" action="${esc(action)}">
 <input type="hidden" name="redirect" value="${esc(opts.redirect)}">
@@ -23,7 +23,7 @@ ${opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : ""}
 <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
 <label for="name">Name (optional)</label>
 <input id="name" name="name" autocomplete="name" maxlength="100" value="${esc(opts.name ?? "")}">
-<button type="submit">Create account</button>
+<button class="primary" type="submit">Create account</button>
 </form>`,
   );
 }

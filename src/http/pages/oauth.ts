@@ -6,6 +6,6 @@ export function oauthErrorPage(message: string): string {
     "Sign-in failed",
     `<h1>Sign-in failed</h1>
 <p class="error" role="alert">${esc(message)}</p>
-<a class="button" href="/auth/login">Back to sign-in</a>`,
+<a class="button primary" href="/auth/login">Back to sign-in</a>`,
   );
 }

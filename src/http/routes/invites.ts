@@ -13,7 +13,7 @@ import type { RequestEnv } from "../env.ts";
 import { ok } from "../envelope.ts";
 import { invitePage, inviteRefusedPage } from "../pages/invite.ts";
 import { htmlPage } from "../pages/layout.ts";
-import { isForm } from "./sign-in.ts";
+import { assertSignInOrigin, isForm } from "./sign-in.ts";
 
 /** Fields are validated by `redeemInvite`; here only their shape (strings) for forms. */
 const bodySchema = v.record(v.string(), v.unknown());
@@ -52,6 +52,8 @@ export function inviteRoutes(ctx: ServerContext): Hono<RequestEnv> {
     const form = isForm(c);
     let body: Record<string, unknown> = {};
     try {
+      // Redeeming signs the browser in: the same login-CSRF check as the sign-in form.
+      assertSignInOrigin(c, "invite");
       body = await readBody(c, ctx);
       const user = await redeemInvite(ctx.store, code, body);
       const ip = clientIp(c.req.raw, c.env.server, ctx.config.trustedProxies);

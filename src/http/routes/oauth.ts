@@ -6,6 +6,7 @@ import {
   readCookie,
   sessionCookie,
 } from "../../auth/cookies.ts";
+import { isHandoffToken } from "../../auth/handoff.ts";
 import { enabledProvider, finishSignIn, STATE_TTL_MS, startSignIn } from "../../auth/oauth/index.ts";
 import { safeRedirect } from "../../auth/redirects.ts";
 import { createSession } from "../../auth/sessions.ts";
@@ -18,6 +19,7 @@ import type { RequestEnv } from "../env.ts";
 import { normalizeHost } from "../host-routing.ts";
 import { htmlPage } from "../pages/layout.ts";
 import { oauthErrorPage } from "../pages/oauth.ts";
+import { handOff, handoffTarget, isAdminHost } from "./handoff.ts";
 
 /**
  * Where to return after signing in, as an absolute URL: the callback is on
@@ -33,6 +35,21 @@ function returnTo(ctx: ServerContext, target: string | undefined, rawHost: strin
   const port = rawHost?.match(/:(\d{1,5})$/)?.[1];
   const absolute = `${scheme}://${host}${port ? `:${port}` : ""}${safe}`;
   return safeRedirect(absolute, ctx.config.domain) === "/" ? safe : absolute;
+}
+
+/**
+ * A provider sign-in started on the admin host's page for another host
+ * returns to that page (`ADMIN/auth/login?redirect=…&state=…`). The callback
+ * is on the apex, whose cookie the admin host may not share (on localhost):
+ * so the callback hands the new sign-in to that host itself.
+ */
+function continuedHandoff(ctx: ServerContext, redirect: string) {
+  if (redirect.startsWith("/")) return null;
+  const url = new URL(redirect);
+  if (url.pathname !== "/auth/login" || !isAdminHost(ctx, url.host)) return null;
+  const target = handoffTarget(ctx, url.searchParams.get("redirect"), url.host);
+  const state = url.searchParams.get("state") ?? undefined;
+  return target && isHandoffToken(state) ? { target, state } : null;
 }
 
 /**
@@ -88,12 +105,14 @@ export function oauthRoutes(ctx: ServerContext): Hono<RequestEnv> {
       const bound = readCookie(c.req.header("cookie") ?? null, OAUTH_STATE_COOKIE);
       const { user, redirect } = await finishSignIn(ctx.store, ctx.config, ctx.log, name, params, bound);
       const ip = clientIp(c.req.raw, c.env.server, ctx.config.trustedProxies);
-      const { token } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
+      const { token, id } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
       touchLogin(ctx.store, user.id);
       ctx.log.info("signed in", { user: user.id, provider: name, ip, requestId: c.env.requestId });
+      const cookies = [sessionCookie(token, ctx.config), clearState];
+      const handoff = continuedHandoff(ctx, redirect);
+      if (handoff) return handOff(ctx, { rootId: id }, handoff.target, handoff.state, cookies);
       const headers = new Headers({ location: redirect, "cache-control": "no-store" });
-      headers.append("set-cookie", sessionCookie(token, ctx.config));
-      headers.append("set-cookie", clearState);
+      for (const cookie of cookies) headers.append("set-cookie", cookie);
       return new Response(null, { status: 302, headers });
     } catch (err) {
       return failure(err, name, c.env.requestId, { "set-cookie": clearState });

@@ -5,7 +5,7 @@ import { FaztError } from "../../core/errors.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { ok } from "../envelope.ts";
-import { assertSignInOrigin, readLogin, signIn, signOut } from "./sign-in.ts";
+import { assertSignInOrigin, readLogin, signIn, signOut, withCookies } from "./sign-in.ts";
 
 /** `POST /api/login`, `POST /api/logout`, `GET /api/me` on the admin host (SPEC §9). */
 export function sessionRoutes(ctx: ServerContext): Hono<RequestEnv> {
@@ -17,7 +17,7 @@ export function sessionRoutes(ctx: ServerContext): Hono<RequestEnv> {
     return ok({ user }, { headers: { "set-cookie": cookie } });
   });
 
-  app.post("/logout", (c) => ok({ signedOut: true }, { headers: { "set-cookie": signOut(c, ctx) } }));
+  app.post("/logout", (c) => ok({ signedOut: true }, { headers: withCookies(signOut(c, ctx)) }));
 
   app.get("/me", (c) => {
     const token = readCookie(c.req.header("cookie") ?? null, SESSION_COOKIE);

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import * as v from "valibot";
-import { clearSessionCookie, readCookie, sessionCookie } from "../../auth/cookies.ts";
+import { clearSessionCookies, readCookie, sessionCookie } from "../../auth/cookies.ts";
 import { passwordLogin } from "../../auth/login.ts";
 import { createSession, endSession, SESSION_COOKIE } from "../../auth/sessions.ts";
 import type { UserInfo } from "../../auth/users.ts";
@@ -21,6 +21,8 @@ export const loginSchema = v.pipe(
       v.maxLength(1024, "is too long"),
     ),
     redirect: v.optional(v.string()),
+    /** The app host's handoff state, when this sign-in continues to another host. */
+    state: v.optional(v.string()),
   }),
   v.check((b) => Boolean(b.username || b.email), "username or email is required"),
 );
@@ -41,12 +43,13 @@ function originHost(origin: string): string | null {
 
 /**
  * Login CSRF: another site must not sign a browser in (into the attacker's
- * account). A browser's form POST carries `Origin`, and `Sec-Fetch-Site`:
- * a form sign-in needs a same-origin one of them; an `Origin` naming another
+ * account), nor out. A browser's form POST carries `Origin`, and `Sec-Fetch-Site`:
+ * a form needs a same-origin one of them; an `Origin` naming another
  * origin is refused for any content type. JSON with no `Origin` — curl, the
- * CLI, scripts, which carry no ambient cookie — is allowed.
+ * CLI, scripts, which carry no ambient cookie — is allowed. Used by sign-in,
+ * invite redemption and sign-out; `what` names the action in the refusal.
  */
-export function assertSignInOrigin(c: Context): void {
+export function assertSignInOrigin(c: Context, what = "sign-in"): void {
   const origin = c.req.header("origin");
   const host = c.req.header("host")?.toLowerCase();
   if (origin !== undefined) {
@@ -54,10 +57,7 @@ export function assertSignInOrigin(c: Context): void {
   } else if (!isForm(c) || c.req.header("sec-fetch-site") === "same-origin") {
     return;
   }
-  throw new FaztError(
-    "FORBIDDEN",
-    "this sign-in was sent from another site; sign in from this site's own page",
-  );
+  throw new FaztError("FORBIDDEN", `this ${what} was sent from another site; use this site's own page`);
 }
 
 /** Reads a sign-in body, JSON or an HTML form, within the body limit. */
@@ -71,21 +71,31 @@ export async function signIn(
   c: Context<RequestEnv>,
   ctx: ServerContext,
   input: LoginInput,
-): Promise<{ user: UserInfo; cookie: string }> {
+): Promise<{ user: UserInfo; cookie: string; sessionId: string }> {
   const ip = clientIp(c.req.raw, c.env.server, ctx.config.trustedProxies);
   const user = await passwordLogin(ctx.store, {
     login: (input.username || input.email)!,
     password: input.password,
     ip,
   });
-  const { token } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
+  const { token, id } = createSession(ctx.store, user.id, { ip, userAgent: c.req.header("user-agent") });
   ctx.log.info("signed in", { user: user.id, ip, requestId: c.env.requestId });
-  return { user, cookie: sessionCookie(token, ctx.config) };
+  return { user, cookie: sessionCookie(token, ctx.config), sessionId: id };
 }
 
-/** Ends the request's session, if any; returns the cookie that clears it. */
-export function signOut(c: Context<RequestEnv>, ctx: ServerContext): string {
+/**
+ * Ends the request's session and every session handed off from the same
+ * sign-in (sessions.ts `endSession`); returns the cookies that clear it here.
+ */
+export function signOut(c: Context<RequestEnv>, ctx: ServerContext): string[] {
   const token = readCookie(c.req.header("cookie") ?? null, SESSION_COOKIE);
   if (token) endSession(ctx.store, token);
-  return clearSessionCookie(ctx.config);
+  return clearSessionCookies(ctx.config);
+}
+
+/** Response headers with several `Set-Cookie` lines. */
+export function withCookies(cookies: string[], headers: Record<string, string> = {}): Headers {
+  const h = new Headers(headers);
+  for (const cookie of cookies) h.append("set-cookie", cookie);
+  return h;
 }

@@ -6,6 +6,7 @@ import { AdminUi } from "./admin-ui.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
 import { createHandler } from "./handler.ts";
+import { capInFlight } from "./in-flight.ts";
 
 export interface RunningServer {
   server: Server<undefined>;
@@ -15,9 +16,13 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Slow or idle connections are closed after this many seconds (Bun's header+idle timeout). */
+/**
+ * A connection silent for this many seconds is closed (Bun's idle timeout).
+ * While a body streams in, only reads of 16 KiB or more reset it, so a body
+ * trickled in small pieces is cut too; headers have Bun's own ~10 s. See docs/limits.md.
+ */
 const IDLE_TIMEOUT_S = 30;
-/** Room above the deploy limit for multipart framing. */
+/** The outer cap, enforced by Bun itself: room above the deploy limit for multipart framing. */
 const BODY_SLACK = 1024 * 1024;
 
 export async function startServer(
@@ -31,7 +36,8 @@ export async function startServer(
       if (!loaded.built) ctx.log.warn("admin UI is not built: run `bun run build:ui`");
       return loaded;
     }));
-  const handler = createHandler(ctx, loadUi);
+  // The config is read per request: a change through the API applies to the next one.
+  const handler = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
   let server: Server<undefined>;
   let https: HttpsServing | undefined; // [https]
   const listen = {

@@ -1,6 +1,8 @@
 import { withoutSessionCookie } from "../auth/cookies.ts";
 import type { UserInfo } from "../auth/users.ts";
 import { FaztError } from "../core/errors.ts";
+// The server's one body reader: counted while it streams (413 at the limit).
+import { readBody } from "../http/body.ts";
 import type { RuntimePool } from "./pool.ts";
 import type { WireFile, WireRequest, WireUser } from "./wire.ts";
 
@@ -28,13 +30,8 @@ export async function toWire(req: Request, limits: ApiLimits): Promise<WireReque
   const type = (headers["content-type"] ?? "").toLowerCase();
   const multipart = type.startsWith("multipart/form-data");
   const limit = multipart ? limits.maxMultipartBytes : limits.maxBodyBytes;
-  if (Number(headers["content-length"] ?? "0") > limit) {
-    throw new FaztError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
-  }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const bytes = hasBody ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array(0);
-  if (bytes.byteLength > limit)
-    throw new FaztError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
+  const bytes = hasBody ? await readBody(req, limit) : new Uint8Array(0);
   let parsed: unknown = null;
   const files: WireFile[] = [];
   let form: WireRequest["form"];

@@ -120,7 +120,7 @@ export function streamChunked(
 export function sendHead(port: number, req: RequestHead, body = ""): Promise<StreamedResponse> {
   const socket = net.connect({ host: "127.0.0.1", port, localAddress: req.localAddress });
   const response = responseOf(socket, () => body.length);
-  socket.once("connect", () => socket.write(head(req, []) + body));
+  socket.once("connect", () => socket.write(`${head(req, [])}${body}`));
   return response.finally(() => socket.destroy());
 }
 
@@ -132,21 +132,21 @@ export interface HeldRequest {
 }
 
 /**
- * A request whose body is declared as `length` bytes and only partly sent:
- * the server is left waiting for the rest (a request in flight) until `finish()`.
- * Resolves once the head and the first part are written.
+ * A request with its declared body only started (one byte of `body` sent):
+ * the server is left waiting for the rest, a request in flight, until
+ * `finish()`. Resolves once the head and that byte are written.
  */
-export async function holdRequest(port: number, req: RequestHead, length = 100): Promise<HeldRequest> {
+export async function holdRequest(
+  port: number,
+  req: RequestHead,
+  body = '{"held":true}',
+): Promise<HeldRequest> {
   const socket = net.connect({ host: "127.0.0.1", port, localAddress: req.localAddress });
-  const response = responseOf(socket, () => length).finally(() => socket.destroy());
+  const response = responseOf(socket, () => body.length).finally(() => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
-    socket.once("connect", () =>
-      socket.write(head(req, [`Content-Length: ${length}`]) + "{", () => resolve()),
-    );
+    const start = `${head(req, [`Content-Length: ${Buffer.byteLength(body)}`])}${body.slice(0, 1)}`;
+    socket.once("connect", () => socket.write(start, () => resolve()));
   });
-  return {
-    response,
-    finish: () => socket.write(" ".repeat(length - 2) + "}"),
-  };
+  return { response, finish: () => socket.write(body.slice(1)) };
 }

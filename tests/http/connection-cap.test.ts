@@ -120,9 +120,7 @@ describe("requests in flight per client address", () => {
   test("X-Forwarded-For from an untrusted peer does not escape the cap", async () => {
     let n = 0;
     const held = await hold(CAP, { localAddress: OTHER, forwardedFor: () => `198.51.100.${++n}` });
-    expectRefused(
-      await untilRefused(() => probe({ localAddress: OTHER, forwardedFor: "198.51.100.200" })),
-    );
+    expectRefused(await untilRefused(() => probe({ localAddress: OTHER, forwardedFor: "198.51.100.200" })));
     await release(held);
   });
 

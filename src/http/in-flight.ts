@@ -2,7 +2,7 @@ import type { Server } from "bun";
 import { FaztError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import type { Config } from "../db/config.ts";
-import { clientIp } from "./client-ip.ts";
+import { addressGroup, clientIp } from "./client-ip.ts";
 import { errorResponse } from "./envelope.ts";
 import type { Handler } from "./handler.ts";
 import { requestIdOf } from "./middleware/request-id.ts";
@@ -60,12 +60,12 @@ export function capInFlight(handler: Handler, limits: () => InFlightLimits, log:
     const config = limits();
     let ip: string | undefined;
     if (total >= config.maxRequestsPerIp) {
-      ip = clientIp(req, server, config.trustedProxies);
+      ip = addressGroup(clientIp(req, server, config.trustedProxies));
       if ((perIp.get(ip) ?? 0) >= config.maxRequestsPerIp) return refuse(req, ip, config);
     }
     const res = handler(req, server);
     if (!(res instanceof Promise)) return res;
-    const key = ip ?? clientIp(req, server, config.trustedProxies);
+    const key = ip ?? addressGroup(clientIp(req, server, config.trustedProxies));
     perIp.set(key, (perIp.get(key) ?? 0) + 1);
     total++;
     return res.finally(() => release(key));

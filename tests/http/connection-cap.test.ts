@@ -135,6 +135,14 @@ describe("requests in flight per client address", () => {
     expect((await probe({ forwardedFor: "192.0.2.1" })).status).toBe(200);
   });
 
+  test("IPv6 clients are counted by their /64: new addresses in the same prefix do not escape", async () => {
+    let n = 0;
+    const held = await hold(CAP, { forwardedFor: () => `2001:db8:1:2::${(++n).toString(16)}` });
+    expectRefused(await untilRefused(() => probe({ forwardedFor: "2001:db8:1:2:ffff:ffff:ffff:ffff" })));
+    expect((await probe({ forwardedFor: "2001:db8:1:3::1" })).status).toBe(200);
+    await release(held);
+  });
+
   test("the cap is a config key, validated", async () => {
     const bad = await s.request("/api/system/config", {
       method: "PUT",

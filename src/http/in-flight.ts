@@ -3,6 +3,7 @@ import { FaztError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import type { Config } from "../db/config.ts";
 import { addressGroup, clientIp } from "./client-ip.ts";
+import { closeGently } from "./close-gently.ts";
 import { errorResponse } from "./envelope.ts";
 import type { Handler } from "./handler.ts";
 import { requestIdOf } from "./middleware/request-id.ts";
@@ -53,7 +54,7 @@ export function capInFlight(handler: Handler, limits: () => InFlightLimits, log:
     );
     res.headers.set("x-request-id", requestIdOf(req));
     applySecurityHeaders(res.headers, config.https);
-    return res;
+    return closeGently(res);
   };
 
   return (req: Request, server: Server<undefined>): Response | Promise<Response> => {

@@ -3,9 +3,10 @@ import { FaztError } from "../core/errors.ts";
 import { startHousekeeping } from "../ops/housekeeping.ts";
 import type { HttpsServeOptions, HttpsServing } from "../ops/https/serve.ts"; // [https]
 import { AdminUi } from "./admin-ui.ts";
+import { closeGently } from "./close-gently.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
-import { createHandler } from "./handler.ts";
+import { createHandler, type Handler } from "./handler.ts";
 import { capInFlight } from "./in-flight.ts";
 
 export interface RunningServer {
@@ -37,7 +38,12 @@ export async function startServer(
       return loaded;
     }));
   // The config is read per request: a change through the API applies to the next one.
-  const handler = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
+  const capped = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
+  // A body cut with 413 is only ever found asynchronously: static answers skip the check.
+  const handler: Handler = (req, srv) => {
+    const res = capped(req, srv);
+    return res instanceof Promise ? res.then(closeGently) : res;
+  };
   let server: Server<undefined>;
   let https: HttpsServing | undefined; // [https]
   const listen = {

@@ -32,6 +32,22 @@ const head = (r: RequestHead, extra: string[]) =>
     ...extra,
   ].join("\r\n")}\r\n\r\n`;
 
+/** A chunked body's contents, or null while its last chunk has not arrived. */
+function dechunk(raw: Buffer): string | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = raw.indexOf("\r\n", at);
+    if (eol < 0) return null;
+    const size = Number.parseInt(raw.subarray(at, eol).toString("latin1"), 16);
+    if (Number.isNaN(size)) return null;
+    if (size === 0) return Buffer.concat(parts).toString("utf8");
+    if (raw.length < eol + 2 + size + 2) return null;
+    parts.push(raw.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
 /** Collects one response: resolves when it is complete (by Content-Length) or the socket closes. */
 function responseOf(socket: net.Socket, sent: () => number): Promise<StreamedResponse> {
   return new Promise((resolve, reject) => {
@@ -56,12 +72,15 @@ function responseOf(socket: net.Socket, sent: () => number): Promise<StreamedRes
       }
       const length = Number(headers.get("content-length") ?? "-1");
       const body = data.subarray(split + 4);
-      if (!final && (length < 0 || body.length < length)) return;
+      const chunked = headers.get("transfer-encoding")?.toLowerCase() === "chunked";
+      const text = chunked
+        ? dechunk(body)
+        : body.subarray(0, length < 0 ? body.length : length).toString("utf8");
+      if (!final && (chunked ? text === null : length < 0 || body.length < length)) return;
       settled = true;
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? "0");
-      const text = body.subarray(0, length < 0 ? body.length : length).toString("utf8");
       const done = () =>
-        resolve({ status, headers, body: text, sent: sent(), closed: closed || socket.destroyed });
+        resolve({ status, headers, body: text ?? "", sent: sent(), closed: closed || socket.destroyed });
       // A server that says `Connection: close` is given the chance to close before we look.
       if (headers.get("connection")?.toLowerCase() === "close" && !closed) socket.once("close", done);
       else done();

@@ -5,8 +5,10 @@
  * server runs in a process of its own so /proc/PID/status is its memory alone.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { sha256Hex } from "../../src/core/crypto.ts";
+import { ROOT } from "../helpers/cli.ts";
 import { type ServerChild, startServerChild } from "../helpers/server-process.ts";
 import { type RequestHead, type StreamedResponse, sendHead, streamChunked } from "../helpers/slow-body.ts";
 
@@ -147,7 +149,7 @@ describe("a chunked body past its limit is cut with 413 while it streams", () =>
     );
     const limits = picked.reduce((sum, r) => sum + r.limit, 0);
     expect(memory().peak - before).toBeLessThan(limits + SLACK);
-    results.forEach((res, i) => expectCut(res, picked[i]!.limit));
+    for (const [i, res] of results.entries()) expectCut(res, picked[i]!.limit);
   });
 
   test("a route that takes no body does not buffer one", async () => {
@@ -241,5 +243,30 @@ describe("bodies within their limits still arrive whole", () => {
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { data: { stored: boolean } }).data.stored).toBe(true);
+  });
+});
+
+describe("one reader", () => {
+  test("no server code reads a request body except through src/http/body.ts", () => {
+    // The server's side of every request: the CLI and the sandbox's own Request class are not.
+    const folders = ["src/http", "src/hosting", "src/auth", "src/deploy", "src/ops", "src/runtime"];
+    const skip = new Set(["src/http/body.ts", "src/runtime/prelude.js"]);
+    const reads =
+      /\b(?:req|request|raw|c\.req)\.(?:json|text|arrayBuffer|formData|blob|bytes|parseBody)\(|(?<![.\w])(?:req|request)\.body\b|\braw\.body\b/;
+    const offenders: string[] = [];
+    for (const folder of folders) {
+      for (const entry of readdirSync(join(ROOT, folder), { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !/\.(ts|js)$/.test(entry.name)) continue;
+        const file = join(entry.parentPath, entry.name).slice(ROOT.length + 1);
+        if (skip.has(file)) continue;
+        readFileSync(join(ROOT, file), "utf8")
+          .split("\n")
+          .forEach((line, i) => {
+            const comment = /^\s*(\/\/|\/?\*)/.test(line);
+            if (!comment && reads.test(line)) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+          });
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });

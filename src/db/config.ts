@@ -55,6 +55,8 @@ export const configSchema = v.strictObject({
     v.maxValue(2 * 1024 * 1024 * 1024),
   ),
   appMultipartBytes: sizeSchema,
+  /** Requests one client address may have in flight at once (docs/limits.md). */
+  maxRequestsPerIp: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;
@@ -81,6 +83,7 @@ export const defaultConfig: Config = {
   appTimeoutMs: 5000,
   appMemoryBytes: 64 * MiB,
   appMultipartBytes: 10 * MiB,
+  maxRequestsPerIp: 256,
 };
 
 /** What a caller may change: any subset of the config, each field validated. */

@@ -3,9 +3,11 @@ import { FaztError } from "../core/errors.ts";
 import { startHousekeeping } from "../ops/housekeeping.ts";
 import type { HttpsServeOptions, HttpsServing } from "../ops/https/serve.ts"; // [https]
 import { AdminUi } from "./admin-ui.ts";
+import { closeGently } from "./close-gently.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
-import { createHandler } from "./handler.ts";
+import { createHandler, type Handler } from "./handler.ts";
+import { capInFlight } from "./in-flight.ts";
 
 export interface RunningServer {
   server: Server<undefined>;
@@ -15,9 +17,13 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Slow or idle connections are closed after this many seconds (Bun's header+idle timeout). */
+/**
+ * A connection silent for this many seconds is closed (Bun's idle timeout).
+ * While a body streams in, only reads of 16 KiB or more reset it, so a body
+ * trickled in small pieces is cut too; headers have Bun's own ~10 s. See docs/limits.md.
+ */
 const IDLE_TIMEOUT_S = 30;
-/** Room above the deploy limit for multipart framing. */
+/** The outer cap, enforced by Bun itself: room above the deploy limit for multipart framing. */
 const BODY_SLACK = 1024 * 1024;
 
 export async function startServer(
@@ -31,7 +37,13 @@ export async function startServer(
       if (!loaded.built) ctx.log.warn("admin UI is not built: run `bun run build:ui`");
       return loaded;
     }));
-  const handler = createHandler(ctx, loadUi);
+  // The config is read per request: a change through the API applies to the next one.
+  const capped = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
+  // A body cut with 413 is only ever found asynchronously: static answers skip the check.
+  const handler: Handler = (req, srv) => {
+    const res = capped(req, srv);
+    return res instanceof Promise ? res.then(closeGently) : res;
+  };
   let server: Server<undefined>;
   let https: HttpsServing | undefined; // [https]
   const listen = {

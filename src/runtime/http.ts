@@ -9,6 +9,8 @@ import {
   refusedHeader,
   splitSetCookie,
 } from "../hosting/index.ts";
+// The server's one body reader: counted while it streams (413 at the limit).
+import { readBody } from "../http/body.ts";
 import { appendLog } from "./logs.ts";
 import type { RuntimePool } from "./pool.ts";
 import type { WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
@@ -55,13 +57,8 @@ export async function toWire(
   const type = (headers["content-type"] ?? "").toLowerCase();
   const multipart = type.startsWith("multipart/form-data");
   const limit = multipart ? limits.maxMultipartBytes : limits.maxBodyBytes;
-  if (Number(headers["content-length"] ?? "0") > limit) {
-    throw new FaztError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
-  }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const bytes = hasBody ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array(0);
-  if (bytes.byteLength > limit)
-    throw new FaztError("PAYLOAD_TOO_LARGE", `the body is larger than ${limit} bytes`);
+  const bytes = hasBody ? await readBody(req, limit) : new Uint8Array(0);
   let parsed: unknown = null;
   const files: WireFile[] = [];
   let form: WireRequest["form"];

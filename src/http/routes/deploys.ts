@@ -12,7 +12,7 @@ import {
   uploadBlob,
 } from "../../deploy/index.ts";
 import { appUrl } from "../../hosting/urls.ts";
-import { readBytes, readJson } from "../body.ts";
+import { readBytes, readFormData, readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, assertMayDeploy, type Principal, requireAuth } from "../middleware/auth.ts";
@@ -116,12 +116,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
         `the upload is over the deploy limit of ${ctx.config.maxDeployBytes} bytes`,
       );
     }
-    let form: FormData;
-    try {
-      form = await c.req.raw.formData();
-    } catch {
-      throw new FaztError("BAD_REQUEST", "the multipart body could not be read");
-    }
+    const form = await readFormData(c.req.raw, ctx.config.maxDeployBytes + 64 * 1024);
     const file = form.get("file");
     if (!(file instanceof Blob))
       throw new FaztError("VALIDATION_FAILED", "form: file: is required (the zip archive)");

@@ -5,4 +5,5 @@ export { isCompressible, mimeOf } from "./mime.ts";
 export { seedApps } from "./seed.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";
-export { appUrl } from "./urls.ts";
+export { previewKey } from "./site.ts";
+export { appUrl, previewUrl } from "./urls.ts";

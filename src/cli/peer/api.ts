@@ -62,6 +62,8 @@ export const deployResultSchema = v.looseObject({
   bytes: v.number(),
   uploadedBytes: v.number(),
   url: v.string(),
+  preview: v.optional(v.boolean()),
+  previewUrl: v.optional(v.string()),
 });
 export type DeployResult = v.InferOutput<typeof deployResultSchema>;
 
@@ -109,6 +111,7 @@ export const api = {
       name: string;
       spa: boolean;
       message?: string;
+      preview?: boolean;
       files: Array<{ path: string; sha256: string; size: number }>;
     },
   ) => c.call("POST", "/api/deploys", deployStartSchema, { json: body, timeoutMs: 120_000 }),

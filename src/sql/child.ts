@@ -35,7 +35,7 @@ export interface SqlResult {
   ms: number;
 }
 
-type Failure = { code: "READ_ONLY" | "BAD_REQUEST"; message: string };
+type Failure = { code: "READ_ONLY" | "BAD_REQUEST" | "INTERNAL"; message: string };
 
 class Refusal extends Error {
   constructor(readonly failure: Failure) {
@@ -156,22 +156,33 @@ export function runRequest(
   req: ChildRequest,
   ready: () => void = () => {},
 ): { data: SqlResult } | { error: Failure } {
-  let db: Database | undefined;
+  let db: Database;
   try {
     db = open(req);
-    ready();
+  } catch (e) {
+    return { error: { code: "INTERNAL", message: `cannot open the database: ${(e as Error).message}` } };
+  }
+  ready();
+  try {
     return { data: execute(db, req) };
   } catch (e) {
     if (e instanceof Refusal) return { error: e.failure };
     const message = e instanceof Error ? e.message : String(e);
-    // SQLite's own refusal of a write on the read-only connection.
-    if (/readonly database|query_only/i.test(message)) {
-      return { error: { code: "READ_ONLY", message: `${message}: send it with write to run it` } };
+    const code = String((e as { code?: unknown }).code ?? "");
+    // SQLite's own refusals on the read-only connection: a write, or opening a file that is
+    // not there (an ATTACH would create it).
+    if (!req.write && code.startsWith("SQLITE_READONLY")) {
+      return { error: { code: "READ_ONLY", message: `SQLite: ${message}: send it with write to run it` } };
+    }
+    if (!req.write && code === "SQLITE_CANTOPEN") {
+      return {
+        error: { code: "READ_ONLY", message: `SQLite: ${message} (a read-only query cannot create a file)` },
+      };
     }
     return { error: { code: "BAD_REQUEST", message: `SQLite: ${message}` } };
   } finally {
     try {
-      db?.close();
+      db.close();
     } catch {
       // the answer is already decided
     }

@@ -126,9 +126,10 @@ async function inChild(dbPath: string, input: SqlInput, timeoutMs: number): Prom
   if (answer?.data) return answer.data;
   if (answer?.error) {
     const { code: errorCode, message } = answer.error;
-    throw errorCode === "READ_ONLY"
-      ? new FaztError("READ_ONLY", message)
-      : new FaztError("BAD_REQUEST", message);
+    throw new FaztError(
+      errorCode === "READ_ONLY" || errorCode === "INTERNAL" ? errorCode : "BAD_REQUEST",
+      message,
+    );
   }
   const why = stopped === "start" ? "did not start" : `ended with code ${code}`;
   const said = err

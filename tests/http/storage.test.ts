@@ -131,7 +131,9 @@ describe("kv", () => {
   });
 
   test("a user's scope holds only that user's entries", async () => {
-    const r = await page<{ key: string; value: unknown }>(`/api/apps/shop/storage/kv?user=${member.id}`);
+    const r = await page<{ key: string; value: unknown; expiresAt: number | null }>(
+      `/api/apps/shop/storage/kv?user=${member.id}`,
+    );
     expect(r.data).toEqual([{ key: "cart", value: ["apple"], expiresAt: null }]);
   });
 

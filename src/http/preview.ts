@@ -63,7 +63,16 @@ function unlisted(res: Response): Response {
     out = new Response(res.body, res);
     out.headers.set("x-robots-tag", "noindex");
   }
-  const cc = out.headers.get("cache-control");
-  out.headers.set("cache-control", cc ? cc.replace(/\bpublic\b/i, "private") : "private, no-cache");
+  const cc = out.headers.get("cache-control") ?? "";
+  out.headers.set(
+    "cache-control",
+    /\bpublic\b/i.test(cc)
+      ? cc.replace(/\bpublic\b/i, "private")
+      : /\b(private|no-store)\b/i.test(cc)
+        ? cc
+        : cc
+          ? `private, ${cc}`
+          : "private, no-cache",
+  );
   return out;
 }

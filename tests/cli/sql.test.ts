@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApiKey } from "../../src/auth/api-keys.ts";
 import { newId } from "../../src/core/ids.ts";
 import { openDatabase } from "../../src/db/index.ts";
-import { cleanupTemp } from "../helpers/temp.ts";
+import { ensureBinary, fazt, type ServerProcess, startServerProcess } from "../helpers/cli.ts";
+import { cleanupTemp, freePort, tempDir } from "../helpers/temp.ts";
 import { data, type Instance, startInstance, stopInstances } from "./instance.ts";
-import { expectOneLineError, readDb } from "./support.ts";
+import { expectOneLineError, PASSWORD, readDb } from "./support.ts";
 
 let inst: Instance;
 
@@ -144,5 +145,38 @@ describe("fazt sql", () => {
     expectOneLineError(await inst.run(["@asadmin", "sql", "SELECT 1"]), /owner/);
     // The owner's own peer still may.
     expect((await inst.run(["@local", "sql", "SELECT 1"])).code).toBe(0);
+  });
+});
+
+describe("the compiled binary", () => {
+  // The query process is the program itself started with a hidden argument (src/sql/run.ts):
+  // inside the binary that is the binary, not `bun src/main.ts`.
+  let binary = "";
+  let server: ServerProcess | undefined;
+  const home = tempDir();
+  beforeAll(async () => {
+    binary = ensureBinary("linux-x64");
+    const port = freePort();
+    const init = await fazt(["server", "init", "--password", PASSWORD, "--port", String(port)], {
+      home,
+      binary,
+    });
+    expect(init.code).toBe(0);
+    server = await startServerProcess([], { home, port, binary });
+  }, 300_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("reads, refuses a write without --write, writes with it", async () => {
+    const r = await fazt(["sql", "SELECT name FROM apps ORDER BY name", "--format", "json"], {
+      home,
+      binary,
+    });
+    expect(r.stderr).toBe("");
+    expect(data<SqlResult>(r).rows).toEqual([["404"], ["root"]]);
+    expectOneLineError(await fazt(["sql", "DELETE FROM apps"], { home, binary }), /write/);
+    const w = await fazt(["sql", "UPDATE apps SET spa = 0", "--write"], { home, binary });
+    expect(w.stdout.trim()).toBe("2 rows affected");
   });
 });

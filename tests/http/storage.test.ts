@@ -100,6 +100,11 @@ describe("overview", () => {
     });
   });
 
+  test("an empty ?user= is the app scope", async () => {
+    const o = await dataOf<{ kv: { count: number } }>(await get("/api/apps/shop/storage?user="), 200);
+    expect(o.kv.count).toBe(3);
+  });
+
   test("an unknown app is 404", async () => {
     expect((await get("/api/apps/nope/storage")).status).toBe(404);
   });

@@ -20,8 +20,8 @@ const page = {
   limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(1000)), "100"),
   offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), "0"),
 };
-/** A user id; storage rows of user scope are keyed by it (runtime/worker.ts). */
-const user = v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(256)));
+/** A user id; storage rows of user scope are keyed by it (runtime/worker.ts). Absent or empty: app-wide. */
+const user = v.optional(v.pipe(v.string(), v.maxLength(256)), "");
 const prefix = (max: number) => v.optional(v.pipe(v.string(), v.maxLength(max)), "");
 
 const scopeSchema = v.object({ user });
@@ -61,12 +61,12 @@ export function storageRoutes(ctx: ServerContext): Hono<AuthEnv> {
 
   app.get("/:name/storage", (c) => {
     const q = parse(scopeSchema, c.req.query(), "query");
-    return ok(storageOverview(ctx.store, appIdOf(c.req.param("name")), q.user ?? ""));
+    return ok(storageOverview(ctx.store, appIdOf(c.req.param("name")), q.user));
   });
 
   app.get("/:name/storage/kv", (c) => {
     const q = parse(kvSchema, c.req.query(), "query");
-    const { rows, total } = kvPage(ctx.store, appIdOf(c.req.param("name")), q.user ?? "", q.prefix, q);
+    const { rows, total } = kvPage(ctx.store, appIdOf(c.req.param("name")), q.user, q.prefix, q);
     return ok(rows, { meta: { total, limit: q.limit, offset: q.offset } });
   });
 
@@ -81,20 +81,20 @@ export function storageRoutes(ctx: ServerContext): Hono<AuthEnv> {
       }
     }
     const appId = appIdOf(c.req.param("name"));
-    const { rows, total } = dsPage(ctx.store, appId, q.user ?? "", c.req.param("collection"), query, q);
+    const { rows, total } = dsPage(ctx.store, appId, q.user, c.req.param("collection"), query, q);
     return ok(rows, { meta: { total, limit: q.limit, offset: q.offset } });
   });
 
   app.get("/:name/storage/s3", (c) => {
     const q = parse(s3Schema, c.req.query(), "query");
-    const { rows, total } = s3Page(ctx.store, appIdOf(c.req.param("name")), q.user ?? "", q.prefix, q);
+    const { rows, total } = s3Page(ctx.store, appIdOf(c.req.param("name")), q.user, q.prefix, q);
     return ok(rows, { meta: { total, limit: q.limit, offset: q.offset } });
   });
 
   app.get("/:name/storage/s3/object", (c) => {
     const q = parse(objectSchema, c.req.query(), "query");
     const path = checkBlobPath(q.path);
-    const object = createStorage(ctx.store, appIdOf(c.req.param("name")), q.user ?? "").s3.get(path);
+    const object = createStorage(ctx.store, appIdOf(c.req.param("name")), q.user).s3.get(path);
     if (!object) throw new FaztError("NOT_FOUND", `no object at "${path}"`);
     return new Response(object.data as Uint8Array<ArrayBuffer>, {
       headers: {

@@ -21,7 +21,9 @@ export type ErrorCode =
   | "SCHEMA_TOO_NEW"
   | "DATABASE_UNREADABLE"
   | "PORT_IN_USE"
-  | "USAGE";
+  | "USAGE"
+  /** A statement that writes, sent to the SQL console without `write`. */
+  | "READ_ONLY";
 
 const defaultStatus: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -42,6 +44,7 @@ const defaultStatus: Record<ErrorCode, number> = {
   DATABASE_UNREADABLE: 500,
   PORT_IN_USE: 500,
   USAGE: 400,
+  READ_ONLY: 400,
 };
 
 export class FaztError extends Error {

@@ -14,6 +14,8 @@ export const manifestSchema = v.strictObject({
   name: appNameSchema,
   spa: v.optional(v.boolean(), false),
   message: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(500, "is longer than 500 characters")))),
+  /** Upload a version without activating it; it is seen at its preview address (SPEC §13). */
+  preview: v.optional(v.boolean("must be true or false"), false),
   files: v.pipe(
     v.array(
       v.strictObject({

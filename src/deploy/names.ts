@@ -12,4 +12,9 @@ export const appNameSchema = v.pipe(
     "must be 1-63 of a-z, 0-9 and '-', not starting or ending with '-'",
   ),
   v.check((name) => !RESERVED.has(name), "is reserved (admin, api, www, auth)"),
+  // `vN--NAME.D` is the preview host of version N of NAME (http/host-routing.ts): no app or alias may look like one.
+  v.check(
+    (name) => !/^v[0-9]+--/.test(name),
+    "must not start with v<number>-- (preview addresses look like that)",
+  ),
 );

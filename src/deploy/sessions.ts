@@ -200,6 +200,7 @@ function activate(
         redirects: rules.redirects,
         headers: rules.headers,
         keep: settings.keepVersions,
+        activate: !manifest.preview,
       });
     })
     .immediate();

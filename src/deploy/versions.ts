@@ -23,6 +23,8 @@ export interface NewVersion {
   headers: HeaderRule[];
   /** How many versions to keep per app (the current one always stays). */
   keep: number;
+  /** false: record the version without serving it (a preview deploy); the current one stays. */
+  activate?: boolean;
 }
 
 export interface VersionInfo {
@@ -48,8 +50,8 @@ function findApp(store: Store, name: string): AppRow | null {
 }
 
 /**
- * Records a deploy as a new immutable version and activates it, all in one
- * transaction: visitors see the whole old site or the whole new one, and a
+ * Records a deploy as a new immutable version and activates it (unless
+ * `activate` is false: a preview), all in one transaction: visitors see the whole old site or the whole new one, and a
  * failure (or a kill) at any point leaves the old one serving. The app and its
  * alias are created on first deploy. Versions beyond `keep` are dropped and
  * contents nothing references any more are collected afterwards.
@@ -60,6 +62,7 @@ export function createVersion(store: Store, input: NewVersion): { appId: string;
   const now = Date.now();
   const bytes = input.files.reduce((n, f) => n + f.size, 0);
   const hasApi = input.files.some((f) => f.path === "api/main.js");
+  const activate = input.activate ?? true;
   const tx = db.transaction((): { appId: string; version: VersionInfo } => {
     let app = findApp(store, name);
     if (!app) {
@@ -101,12 +104,15 @@ export function createVersion(store: Store, input: NewVersion): { appId: string;
       "INSERT INTO version_files (version_id, path, sha256, size, mime) VALUES (?, ?, ?, ?, ?)",
     );
     for (const f of input.files) insertFile.run(id, f.path, f.sha256, f.size, mimeOf(f.path));
-    db.query("UPDATE apps SET current_version_id = ?, spa = ?, updated_at = ? WHERE id = ?").run(
-      id,
-      input.spa,
-      now,
-      app.id,
-    );
+    if (activate) {
+      db.query("UPDATE apps SET current_version_id = ?, spa = ?, updated_at = ? WHERE id = ?").run(
+        id,
+        input.spa,
+        now,
+        app.id,
+      );
+    }
+    // A preview is the newest version, so it is kept until `keep` newer ones arrive, like any other.
     pruneVersions(store, app.id, input.keep);
     return {
       appId: app.id,
@@ -117,7 +123,7 @@ export function createVersion(store: Store, input: NewVersion): { appId: string;
         files: input.files.length,
         bytes,
         createdAt: now,
-        current: true,
+        current: activate,
       },
     };
   });

@@ -6,4 +6,5 @@ export { prefersHtml } from "./negotiate.ts";
 export { seedApps } from "./seed.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";
-export { apexUrl, appUrl } from "./urls.ts";
+export { previewKey } from "./site.ts";
+export { apexUrl, appUrl, previewUrl } from "./urls.ts";

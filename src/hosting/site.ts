@@ -89,13 +89,81 @@ interface FileRow {
   has_gzip: number;
 }
 
+interface VersionRow {
+  app_id: string;
+  app_name: string;
+  version_id: string;
+  spa: number;
+  has_api: number;
+  redirects: string | null;
+  headers: string | null;
+}
+
+/** The servable files and rules of one version (inside the caller's transaction). */
+function siteOf(store: Store, name: string, v: VersionRow): AppSite {
+  const rows = store.sqlite
+    .query<FileRow, [string]>(
+      `SELECT f.path, f.sha256, f.size, f.mime, b.br IS NOT NULL AS has_br, b.gzip IS NOT NULL AS has_gzip
+       FROM version_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.version_id = ?`,
+    )
+    .all(v.version_id);
+  const files = new Map<string, SiteFile>();
+  for (const r of rows) {
+    // `api/` is the app's code, run by the runtime from its own copy: never a static file.
+    if (!servable(r.path)) continue;
+    files.set(r.path, {
+      path: r.path,
+      sha256: r.sha256,
+      size: r.size,
+      mime: r.mime,
+      cacheControl: cacheControlFor(r.path, r.mime),
+      etags: etagsOf(r.sha256),
+      hasBr: r.has_br === 1,
+      hasGzip: r.has_gzip === 1,
+    });
+  }
+  return {
+    kind: "app",
+    name,
+    appName: v.app_name,
+    appId: v.app_id,
+    versionId: v.version_id,
+    spa: v.spa === 1,
+    hasApi: v.has_api === 1,
+    files,
+    redirects: compiled(v.redirects, (rules: RedirectRule[]) => compileRedirects(rules)),
+    headers: compiled(v.headers, (rules: HeaderRule[]) => compileHeaders(rules)),
+  };
+}
+
+/**
+ * The name under which the site cache holds a preview of version `seq` of
+ * `app`. A `:` never occurs in a name taken from a Host (http/host-routing.ts
+ * admits `[a-z0-9-]` only), so no request reaches a preview through an alias
+ * name, whatever the aliases are called.
+ */
+export const previewKey = (app: string, seq: number): string => `preview:${seq}:${app}`;
+const PREVIEW_KEY = /^preview:([0-9]+):(.+)$/;
+
 /**
  * Reads what `name` serves, in one consistent read. `null`: no such alias,
- * or an app with no version.
+ * or an app with no version. A preview key (`previewKey`) reads that kept
+ * version of the app, current or not; only the handler's admin gate ever
+ * asks for one (http/preview.ts).
  */
 export function loadSite(store: Store, name: string): Site | null {
   const db = store.sqlite;
   return db.transaction((): Site | null => {
+    const preview = PREVIEW_KEY.exec(name);
+    if (preview) {
+      const version = db
+        .query<VersionRow, [string, number]>(
+          `SELECT a.id AS app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
+           FROM apps a JOIN versions v ON v.app_id = a.id WHERE a.name = ? AND v.seq = ?`,
+        )
+        .get(preview[2]!, Number(preview[1]));
+      return version ? siteOf(store, name, version) : null;
+    }
     const alias = db
       .query<AliasRow, [string]>(
         `SELECT al.type, al.url, al.app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
@@ -107,39 +175,15 @@ export function loadSite(store: Store, name: string): Site | null {
     if (alias.type === "redirect") return { kind: "redirect", url: alias.url ?? "/" };
     if (alias.type === "reserved") return { kind: "reserved" };
     if (!alias.app_id || !alias.version_id) return null;
-    const rows = db
-      .query<FileRow, [string]>(
-        `SELECT f.path, f.sha256, f.size, f.mime, b.br IS NOT NULL AS has_br, b.gzip IS NOT NULL AS has_gzip
-         FROM version_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.version_id = ?`,
-      )
-      .all(alias.version_id);
-    const files = new Map<string, SiteFile>();
-    for (const r of rows) {
-      // `api/` is the app's code, run by the runtime from its own copy: never a static file.
-      if (!servable(r.path)) continue;
-      files.set(r.path, {
-        path: r.path,
-        sha256: r.sha256,
-        size: r.size,
-        mime: r.mime,
-        cacheControl: cacheControlFor(r.path, r.mime),
-        etags: etagsOf(r.sha256),
-        hasBr: r.has_br === 1,
-        hasGzip: r.has_gzip === 1,
-      });
-    }
-    return {
-      kind: "app",
-      name,
-      appName: alias.app_name ?? name,
-      appId: alias.app_id,
-      versionId: alias.version_id,
-      spa: alias.spa === 1,
-      hasApi: alias.has_api === 1,
-      files,
-      redirects: compiled(alias.redirects, (rules: RedirectRule[]) => compileRedirects(rules)),
-      headers: compiled(alias.headers, (rules: HeaderRule[]) => compileHeaders(rules)),
-    };
+    return siteOf(store, name, {
+      app_id: alias.app_id,
+      app_name: alias.app_name ?? name,
+      version_id: alias.version_id,
+      spa: alias.spa ?? 0,
+      has_api: alias.has_api ?? 0,
+      redirects: alias.redirects,
+      headers: alias.headers,
+    });
   })();
 }
 

@@ -20,3 +20,8 @@ export function appUrl(config: UrlConfig, name: string): string {
 export function apexUrl(config: UrlConfig): string {
   return originOf(config, config.domain);
 }
+
+/** Where kept version `seq` of an app is previewed by admins: `http://v3--blog.localhost:4698`. */
+export function previewUrl(config: UrlConfig, name: string, seq: number): string {
+  return originOf(config, `v${seq}--${name}.${config.domain}`);
+}

@@ -14,6 +14,8 @@ import { inviteApiRoutes } from "./routes/invites-api.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { providerRoutes } from "./routes/providers.ts";
 import { sessionRoutes } from "./routes/session.ts";
+import { sqlRoutes } from "./routes/sql.ts";
+import { storageRoutes } from "./routes/storage.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { upgradeRoutes } from "./routes/upgrade.ts";
 import { userRoutes } from "./routes/users.ts";
@@ -30,6 +32,7 @@ export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): 
   app.route("/api", sessionRoutes(ctx));
   app.route("/api/system", systemRoutes(ctx));
   app.route("/api/apps", appRuntimeRoutes(ctx));
+  app.route("/api/apps", storageRoutes(ctx));
   app.route("/api/apps", appRoutes(ctx));
   app.route("/api/aliases", aliasRoutes(ctx));
   app.route("/api/keys", keyRoutes(ctx));
@@ -38,6 +41,7 @@ export function createAdminApp(ctx: ServerContext, ui: () => Promise<AdminUi>): 
   app.route("/api/auth/providers", providerRoutes(ctx));
   app.route("/api/users", userRoutes(ctx));
   app.route("/api/invites", inviteApiRoutes(ctx));
+  app.route("/api/sql", sqlRoutes(ctx));
   app.route("/api", deployRoutes(ctx));
   app.all("/api", () => {
     throw new FaztError("NOT_FOUND", "no such API route");

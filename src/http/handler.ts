@@ -11,6 +11,7 @@ import { routeHostCached } from "./host-routing.ts";
 import { logRequest } from "./middleware/access-log.ts";
 import { requestIdOf } from "./middleware/request-id.ts";
 import { applySecurityHeaders } from "./middleware/security-headers.ts";
+import { servePreview } from "./preview.ts";
 
 const isAuthPath = (path: string) => path === "/auth" || path.startsWith("/auth/");
 
@@ -91,6 +92,10 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
     try {
       const target = routeHostCached(host, ctx.config.domain);
       if (isAuthPath(path)) return viaApp(authApp);
+      if (target.kind === "preview") {
+        const common = { requestId, https: ctx.config.https, bytes: null };
+        return servePreview(ctx, req, target, common, path, query).then(done);
+      }
       if (target.kind !== "admin") {
         const common = { requestId, https: ctx.config.https, bytes: null };
         const res = ctx.hosting.serve(req, target.kind === "app" ? target.name : null, common, path, query);

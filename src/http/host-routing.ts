@@ -6,11 +6,15 @@ export type HostTarget =
   | { kind: "admin" }
   /** An app by alias name; `root` for the apex, `404` for the not-found app. */
   | { kind: "app"; name: string }
+  /** `vN--NAME.D`: kept version N (its number, as `app versions` prints it) of app NAME, for admins. */
+  | { kind: "preview"; app: string; seq: number }
   /** Anything else: answered with the 404 app's page and status 404. */
   | { kind: "unknown" };
 
 const LOOPBACK_ADMIN = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A preview label; app names never look like this (deploy/names.ts). */
+const PREVIEW = /^v([1-9][0-9]{0,8})--([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$/;
 
 /** Lower-cases, strips the port and one trailing dot; `null` for an unusable Host. */
 export function normalizeHost(raw: string | null | undefined): string | null {
@@ -68,6 +72,8 @@ export function routeHost(rawHost: string | null | undefined, domain: string): H
     // One label only: a.b.D is unknown.
     if (!LABEL.test(label)) return { kind: "unknown" };
     if (label === "admin") return { kind: "admin" };
+    const preview = PREVIEW.exec(label);
+    if (preview) return { kind: "preview", app: preview[2]!, seq: Number(preview[1]) };
     return { kind: "app", name: label };
   }
   return { kind: "unknown" };

@@ -77,7 +77,7 @@ const optionsSchema = v.nullish(
   }),
 );
 
-function checkCollection(collection: unknown): string {
+export function checkCollection(collection: unknown): string {
   if (typeof collection !== "string" || !COLLECTION.test(collection)) {
     throw invalid(
       `invalid collection name ${JSON.stringify(typeof collection === "string" ? collection.slice(0, 80) : collection)}: 1 to 64 letters, digits, _ or -`,
@@ -112,14 +112,14 @@ function toQuery(query: unknown, allowId: boolean, required: boolean): ParsedQue
   return parseQuery(query);
 }
 
-interface DocRow {
+export interface DocRow {
   id: string;
   data: string;
   created_at: number;
   updated_at: number;
 }
 
-function toDoc(row: DocRow): Doc {
+export function toDoc(row: DocRow): Doc {
   return { id: row.id, ...JSON.parse(row.data), _createdAt: row.created_at, _updatedAt: row.updated_at };
 }
 

@@ -11,6 +11,16 @@ import { createDs, type Ds } from "./ds.ts";
 import { createKv, type Kv } from "./kv.ts";
 import { createS3, type S3 } from "./s3.ts";
 
+export {
+  dsPage,
+  type KvRow,
+  kvPage,
+  type Page,
+  type S3Row,
+  type StorageOverview,
+  s3Page,
+  storageOverview,
+} from "./browse.ts";
 export { MAX_JSON_BYTES, MAX_JSON_DEPTH, type StorageScope } from "./common.ts";
 export {
   DEFAULT_LIMIT,
@@ -30,7 +40,14 @@ export {
   MAX_FIELD_INDEXES,
 } from "./indexes.ts";
 export { type Kv, type KvEntry, MAX_KEY_LENGTH, sweepExpiredKv } from "./kv.ts";
-export { MAX_BLOB_BYTES, MAX_PATH_LENGTH, type S3, type S3Entry, type S3Object } from "./s3.ts";
+export {
+  checkBlobPath,
+  MAX_BLOB_BYTES,
+  MAX_PATH_LENGTH,
+  type S3,
+  type S3Entry,
+  type S3Object,
+} from "./s3.ts";
 
 export interface Storage {
   kv: Kv;

@@ -243,6 +243,10 @@ describe("a `user` session on the admin API", () => {
     "/api/system/config",
     "/api/deploys",
     "/api/deploy",
+    "/api/sql",
+    "/api/apps/x/storage",
+    "/api/apps/x/storage/ds/c",
+    "/api/backups/x",
   ];
   const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 

@@ -10,6 +10,8 @@ export interface DeployResult {
   bytes: number;
   uploadedBytes: number;
   url: string;
+  preview: boolean;
+  previewUrl: string;
 }
 
 const encoder = new TextEncoder();
@@ -59,13 +61,14 @@ export async function deployFiles(
   s: TestServer,
   name: string,
   files: Record<string, string | Uint8Array>,
-  opts: { spa?: boolean; message?: string; token?: string } = {},
+  opts: { spa?: boolean; message?: string; token?: string; preview?: boolean } = {},
 ): Promise<DeployResult> {
   const token = opts.token ?? s.adminToken;
   const manifest = manifestOf(files);
   const body: Record<string, unknown> = { name, files: manifest };
   if (opts.spa !== undefined) body.spa = opts.spa;
   if (opts.message !== undefined) body.message = opts.message;
+  if (opts.preview !== undefined) body.preview = opts.preview;
   const started = await dataOf<{ id: string; missing: string[] }>(
     await apiJson(s, "POST", "/api/deploys", body, token),
     201,

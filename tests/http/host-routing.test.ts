@@ -53,6 +53,34 @@ describe("routeHost with a real domain", () => {
   });
 });
 
+describe("preview hosts vN--NAME", () => {
+  const d = "example.com";
+  test("on D and on localhost: version N of app NAME", () => {
+    expect(routeHost("v3--blog.example.com", d)).toEqual({ kind: "preview", app: "blog", seq: 3 });
+    expect(routeHost("V12--My-App.Example.com.:8080", d)).toEqual({
+      kind: "preview",
+      app: "my-app",
+      seq: 12,
+    });
+    expect(routeHost("v1--blog.localhost:4698", "localhost")).toEqual({
+      kind: "preview",
+      app: "blog",
+      seq: 1,
+    });
+    expect(routeHost("v1--blog.localhost", d)).toEqual({ kind: "preview", app: "blog", seq: 1 });
+    expect(routeHost("v1--a--b.example.com", d)).toEqual({ kind: "preview", app: "a--b", seq: 1 });
+  });
+  test("anything not exactly that is an ordinary name (no alias can look like one) or unknown", () => {
+    expect(routeHost("v0--blog.example.com", d)).toEqual({ kind: "app", name: "v0--blog" });
+    expect(routeHost("v01--blog.example.com", d)).toEqual({ kind: "app", name: "v01--blog" });
+    expect(routeHost("v1-blog.example.com", d)).toEqual({ kind: "app", name: "v1-blog" });
+    expect(routeHost("v1--.example.com", d)).toEqual({ kind: "unknown" });
+    expect(routeHost("v1---blog.example.com", d)).toEqual({ kind: "app", name: "v1---blog" });
+    expect(routeHost("a.v1--blog.example.com", d)).toEqual({ kind: "unknown" });
+    expect(routeHost("v1234567890--blog.example.com", d)).toEqual({ kind: "app", name: "v1234567890--blog" });
+  });
+});
+
 test("normalizeHost strips the port and one trailing dot, lower-cases", () => {
   expect(normalizeHost("Blog.Example.com.:8080")).toBe("blog.example.com");
   expect(normalizeHost("[::1]:80")).toBe("[::1]");

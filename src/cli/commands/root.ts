@@ -26,6 +26,7 @@ export const root = defineCommand({
     peer: () => import("./peer/index.ts").then((m) => m.default),
     server: () => import("./server/index.ts").then((m) => m.default),
     service: () => import("./service/index.ts").then((m) => m.default),
+    sql: () => import("./sql.ts").then((m) => m.default),
     upgrade: () => import("./upgrade.ts").then((m) => m.default),
     user: () => import("./user/index.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),

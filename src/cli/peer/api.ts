@@ -64,6 +64,8 @@ export const deployResultSchema = v.looseObject({
   url: v.string(),
   /** Problems the server found but deployed anyway (code that does not parse, no index.html…). */
   warnings: v.optional(v.array(v.string()), []),
+  preview: v.optional(v.boolean()),
+  previewUrl: v.optional(v.string()),
 });
 export type DeployResult = v.InferOutput<typeof deployResultSchema>;
 
@@ -124,6 +126,7 @@ export const api = {
       name: string;
       spa: boolean;
       message?: string;
+      preview?: boolean;
       files: Array<{ path: string; sha256: string; size: number }>;
     },
   ) => c.call("POST", "/api/deploys", deployStartSchema, { json: body, timeoutMs: 120_000 }),

@@ -11,6 +11,8 @@ export interface DeployRequest {
   name: string;
   spa: boolean;
   message?: string | undefined;
+  /** Upload without activating (SPEC §13): the answer names the preview address. */
+  preview?: boolean | undefined;
   files: HashedFile[];
 }
 
@@ -25,6 +27,7 @@ export async function deployFiles(client: PeerClient, req: DeployRequest): Promi
     name: req.name,
     spa: req.spa,
     ...(req.message !== undefined ? { message: req.message } : {}),
+    ...(req.preview ? { preview: true } : {}),
     files: manifest,
   });
   const bySha = new Map<string, HashedFile>();

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { parse } from "../../core/validate.ts";
 import { getApp, listApps, listFiles, readFile, removeApp } from "../../deploy/apps.ts";
 import { listVersions, rollback } from "../../deploy/versions.ts";
-import { appUrl } from "../../hosting/urls.ts";
+import { appUrl, previewUrl } from "../../hosting/urls.ts";
 import { snapshotBeforeRemove } from "../../ops/backups.ts";
 import { readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
@@ -40,7 +40,17 @@ export function appRoutes(ctx: ServerContext): Hono<AuthEnv> {
     return ok({ name, removed: true });
   });
 
-  app.get("/:name/versions", (c) => ok(listVersions(ctx.store, c.req.param("name"))));
+  // `number` is what `app versions` prints (#N) and what the preview host names (vN--NAME).
+  app.get("/:name/versions", (c) => {
+    const name = c.req.param("name");
+    return ok(
+      listVersions(ctx.store, name).map((v) => ({
+        ...v,
+        number: v.seq,
+        previewUrl: previewUrl(ctx.config, name, v.seq),
+      })),
+    );
+  });
 
   app.post("/:name/rollback", async (c) => {
     // The body is optional: no body means "the version before the current one".

@@ -11,7 +11,7 @@ import {
   startDeploy,
   uploadBlob,
 } from "../../deploy/index.ts";
-import { appUrl } from "../../hosting/urls.ts";
+import { appUrl, previewUrl } from "../../hosting/urls.ts";
 import { readBytes, readFormData, readJson } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
@@ -72,6 +72,9 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
         uploadedBytes: o.uploadedBytes,
         url: appUrl(ctx.config, o.app),
         warnings: o.warnings,
+        // A preview deploy (`preview: true`) left the current version serving.
+        preview: !o.version.current,
+        previewUrl: previewUrl(ctx.config, o.app, o.version.seq),
       },
       { status: 201 },
     );

@@ -27,6 +27,10 @@ export default defineCommand({
     },
     message: { type: "string", description: "A note kept with the version", valueHint: "TEXT" },
     force: { type: "boolean", description: "Deploy even if code in api/ does not parse" },
+    preview: {
+      type: "boolean",
+      description: "Upload a version without activating it; prints its preview address (admins only)",
+    },
   },
   async run({ args }) {
     const s = session();
@@ -62,17 +66,22 @@ export default defineCommand({
       name: prepared.name,
       spa: prepared.spa,
       message: args.message,
+      preview: args.preview,
       files,
     });
     for (const w of result.warnings) warn(w);
     emit(s.globals.format, { ...result, peer: client.name }, () =>
       [
-        `${color.green("deployed")} ${color.bold(result.app)} to ${client.name}`,
+        result.preview
+          ? `${color.green("uploaded")} ${color.bold(result.app)} to ${client.name} as a preview (not active)`
+          : `${color.green("deployed")} ${color.bold(result.app)} to ${client.name}`,
         table([
           ["version", result.seq === undefined ? result.version : `#${result.seq} (${result.version})`],
           ["files", `${result.files} (${humanBytes(result.bytes)})`],
           ["uploaded", humanBytes(result.uploadedBytes)],
-          ["url", color.bold(result.url)],
+          result.preview && result.previewUrl
+            ? ["preview", color.bold(result.previewUrl)]
+            : ["url", color.bold(result.url)],
         ])
           .split("\n")
           .map((l) => `  ${l}`)

@@ -174,7 +174,9 @@ describe("the heap limit", () => {
 
 describe("fazt.auth.requireLogin() weighs Accept like the private/ gate", () => {
   beforeAll(async () => {
-    await deployFiles(s, "gated", { "api/main.js": "export default () => { fazt.auth.requireLogin(); return 'in' }" });
+    await deployFiles(s, "gated", {
+      "api/main.js": "export default () => { fazt.auth.requireLogin(); return 'in' }",
+    });
   });
   const ask = (accept: string) =>
     s.request("/api/x", { host: "gated.localhost", headers: { accept }, redirect: "manual" });

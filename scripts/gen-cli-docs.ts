@@ -123,7 +123,7 @@ export async function renderCliDocs(): Promise<string> {
     "| Option | What it does |",
     "| --- | --- |",
     "| `--db PATH` | The database to use; else `FAZT_DB_PATH`, else `~/.fazt/data.db` |",
-    "| `--format json` | Print `{\"data\": …}` (errors: `{\"error\": {\"code\", \"message\"}}`) instead of text |",
+    '| `--format json` | Print `{"data": …}` (errors: `{"error": {"code", "message"}}`) instead of text |',
     "| `@PEER` | Before the command: run a remote-capable command against that peer (`fazt @prod app list`) |",
     "",
     "Exit codes: 0 on success, 2 for a usage error (unknown command or flag, a missing",

@@ -66,5 +66,6 @@ test("every registered route is in docs/admin-api.md", async () => {
 test("every route docs/admin-api.md lists is registered", async () => {
   const doc = await documented();
   const extra = [...doc].filter((r) => !registered.has(r)).sort();
-  if (extra.length) throw new Error(`docs/admin-api.md lists routes that do not exist:\n  ${extra.join("\n  ")}`);
+  if (extra.length)
+    throw new Error(`docs/admin-api.md lists routes that do not exist:\n  ${extra.join("\n  ")}`);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { join } from "node:path";
+import variant from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import { deployFiles } from "../helpers/deploy.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";

@@ -66,7 +66,7 @@ export type CreateInviteInput = v.InferInput<typeof createInviteSchema>;
 /**
  * Opens an invite. The code goes to the caller once; the database keeps its
  * sha256 only. Only the owner may invite admins (as only the owner may make
- * them: SPEC §7).
+ * them: auth/users.ts).
  */
 export function createInvite(
   store: Store,
@@ -115,7 +115,7 @@ function findInvite(store: Store, code: string): InviteRow | null {
     .get(sha256Hex(code));
 }
 
-/** Why a code cannot be redeemed (SPEC §7): unknown 404, used up 409, expired 410. */
+/** Why a code cannot be redeemed (docs/admin-api.md): unknown 404, used up 409, expired 410. */
 function refusal(row: InviteRow | null, now: number): FaztError | null {
   if (!row) return new FaztError("NOT_FOUND", "this invite link is not valid");
   const status = statusOf(row, now);

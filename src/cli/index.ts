@@ -1,3 +1,3 @@
-/** The command line (SPEC §10). */
+/** The command line (docs/cli.md). */
 export { root } from "./commands/root.ts";
 export { runCli } from "./run.ts";

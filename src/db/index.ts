@@ -1,4 +1,4 @@
-/** The database: one SQLite file, opened with the pragmas and migrations of SPEC §2. */
+/** The database: one SQLite file, opened with the pragmas and migrations of docs/operations.md. */
 import { FaztError } from "../core/errors.ts";
 import { applyMigrations, loadMigrations } from "./migrate.ts";
 import { openStore, type Store } from "./open.ts";

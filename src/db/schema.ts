@@ -79,7 +79,7 @@ export const sessions = sqliteTable(
     expiresAt: ms("expires_at").notNull(),
     ip: text("ip"),
     userAgent: text("user_agent"),
-    /** A session made by a sign-in handoff to another host (SPEC 7) points at the one it came from; signing out ends the family. */
+    /** A session made by a sign-in handoff to another host (docs/security.md) points at the one it came from; signing out ends the family. */
     parentId: text("parent_id").references((): AnySQLiteColumn => sessions.id, { onDelete: "cascade" }),
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
@@ -135,7 +135,7 @@ export const oauthStates = sqliteTable("oauth_states", {
   expiresAt: ms("expires_at").notNull(),
 });
 
-/** Single-use codes that carry a sign-in from the admin host to another host (SPEC 7, "one sign-in for every host"). */
+/** Single-use codes that carry a sign-in from the admin host to another host (docs/security.md, "One sign-in for every host"). */
 export const authHandoffs = sqliteTable("auth_handoffs", {
   codeHash: text("code_hash").primaryKey(),
   sessionId: text("session_id")

@@ -14,7 +14,7 @@ export const manifestSchema = v.strictObject({
   name: appNameSchema,
   spa: v.optional(v.boolean(), false),
   message: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(500, "is longer than 500 characters")))),
-  /** Upload a version without activating it; it is seen at its preview address (SPEC §13). */
+  /** Upload a version without activating it; it is seen at its preview address (docs/hosting.md). */
   preview: v.optional(v.boolean("must be true or false"), false),
   files: v.pipe(
     v.array(
@@ -32,7 +32,7 @@ export type Manifest = v.InferOutput<typeof manifestSchema>;
 
 /**
  * Validates a deploy's whole manifest before anything is stored: its shape,
- * every path (SPEC §5/§12), duplicates, and the size and count limits. The
+ * every path (deploy/paths.ts), duplicates, and the size and count limits. The
  * same checks serve the incremental protocol and the zip upload.
  */
 export function checkManifest(input: unknown, limits: DeployLimits): Manifest {

@@ -2,7 +2,7 @@ import * as v from "valibot";
 
 const RESERVED = new Set(["admin", "api", "www", "auth"]);
 
-/** App and alias names (SPEC §4): `[a-z0-9-]`, 1–63, no leading or trailing `-`, not reserved. */
+/** App and alias names (docs/hosting.md): `[a-z0-9-]`, 1–63, no leading or trailing `-`, not reserved. */
 export const appNameSchema = v.pipe(
   v.string(),
   v.trim(),

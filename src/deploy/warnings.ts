@@ -1,5 +1,5 @@
 /**
- * What a deploy activates but tells about (SPEC §8): app code that does not
+ * What a deploy activates but tells about (docs/app-code.md): app code that does not
  * parse, an `api/` with no handler, a site with no `index.html`. The deploy
  * result carries them as `warnings`, and the app's log keeps them.
  */

@@ -130,7 +130,7 @@ function inflate(bytes: Uint8Array, e: Entry): Uint8Array {
 }
 
 /**
- * Reads a zip upload (SPEC §5) entirely in memory, refusing before anything is
+ * Reads a zip upload (docs/hosting.md) entirely in memory, refusing before anything is
  * stored: traversal, absolute paths, backslashes, links (400); too many files
  * or too many bytes, declared or actually inflated (413). Directory entries
  * are skipped. When every file sits under one top folder and there is no

@@ -1,5 +1,5 @@
 /**
- * Cache-Control by file (SPEC §6): HTML is revalidated every time; a name
+ * Cache-Control by file (docs/hosting.md): HTML is revalidated every time; a name
  * that carries a content hash (`assets/index-4f3a9c.js`, `app.3b8f9e2a.css`)
  * never changes, so it is cached for a year; anything else for five minutes.
  */

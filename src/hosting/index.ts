@@ -1,4 +1,4 @@
-/** Serving apps on their subdomains (SPEC §6). */
+/** Serving apps on their subdomains (docs/hosting.md). */
 export { cacheControlFor, isHashedName } from "./cache-control.ts";
 export { refusedCookie, refusedHeader, splitSetCookie } from "./header-policy.ts";
 export { isCompressible, mimeOf } from "./mime.ts";

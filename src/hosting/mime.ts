@@ -1,4 +1,4 @@
-/** Content types by extension; text types get `charset=utf-8` (SPEC §6). */
+/** Content types by extension; text types get `charset=utf-8` (docs/hosting.md). */
 const types: Record<string, string> = {
   html: "text/html",
   htm: "text/html",

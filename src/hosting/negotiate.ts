@@ -45,7 +45,7 @@ function fitOf(ranges: Array<{ type: string; sub: string; q: number }>, type: st
   ranges.forEach((r, order) => {
     const specificity =
       r.type === type && r.sub === sub ? 3 : r.type === type && r.sub === "*" ? 2 : r.type === "*" ? 1 : 0;
-    // The most specific range that names the type decides its q (RFC 9110 §12.5.1).
+    // The most specific range that names the type decides its q (RFC 9110, section 12.5.1).
     if (specificity > best.specificity) best = { q: r.q, specificity, order };
   });
   return best;

@@ -33,7 +33,7 @@ export class ContentReader {
   }
 }
 
-/** What every response of a request carries: its id and the security headers (SPEC §6). */
+/** What every response of a request carries: its id and the security headers (docs/hosting.md). */
 export interface Common {
   requestId: string;
   https: boolean;
@@ -66,7 +66,7 @@ function notModified(header: string | null, etags: string[]): boolean {
 }
 
 /**
- * Answers with one stored file (SPEC §6): ETag/304, single Range (206/416,
+ * Answers with one stored file (docs/hosting.md): ETag/304, single Range (206/416,
  * on the identity bytes), br/gzip chosen by Accept-Encoding with Vary, HEAD
  * without a body. `extra` are `_headers` rules and the like; `common` the
  * headers every response carries (request id, security headers).

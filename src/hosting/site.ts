@@ -39,7 +39,7 @@ export interface AppSite {
   headers: HeaderTable | null;
 }
 
-/** What a subdomain resolves to: alias → app → current version (SPEC §4). */
+/** What a subdomain resolves to: alias → app → current version (docs/hosting.md). */
 export type Site = AppSite | { kind: "redirect"; url: string } | { kind: "reserved" };
 
 const MAX_SITES = 10_000;

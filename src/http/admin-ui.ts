@@ -41,7 +41,7 @@ export class AdminUi {
   }
 
   /**
-   * The UI's page goes to the owner and admins only (SPEC §13): signed out,
+   * The UI's page goes to the owner and admins only (docs/security.md): signed out,
    * a redirect to sign-in that comes back here; signed in as a `user`, a
    * page that says so. Scripts and styles are served to anyone: they hold no
    * data, and the API they call checks every request.

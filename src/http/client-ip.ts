@@ -2,7 +2,7 @@ import type { Server } from "bun";
 
 /**
  * The client's address. `X-Forwarded-For` is believed only when the peer
- * that connected is a configured trusted proxy (SPEC §7); then the rightmost
+ * that connected is a configured trusted proxy (docs/security.md); then the rightmost
  * address that is not itself a trusted proxy is the client.
  */
 export function clientIp(

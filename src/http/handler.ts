@@ -18,7 +18,7 @@ const isAuthPath = (path: string) => path === "/auth" || path.startsWith("/auth/
 export type Handler = (req: Request, server: Server<undefined>) => Response | Promise<Response>;
 
 /**
- * The one entry point for every request: pick the target by Host (SPEC §3),
+ * The one entry point for every request: pick the target by Host (host-routing.ts),
  * answer, then add the headers and the log line every response gets.
  * - App hosts take a direct, synchronous path that builds each response with
  *   all its headers at once: static serving is the hot path.

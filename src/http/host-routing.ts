@@ -1,5 +1,5 @@
 /**
- * SPEC §3: which part of Fazt answers a request, decided from its Host alone.
+ * docs/hosting.md, "Hosts": which part of Fazt answers a request, decided from its Host alone.
  * Pure and small on purpose: it is on every request's path and has its own tests.
  */
 export type HostTarget =

@@ -7,7 +7,7 @@ import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
 
 /**
- * `vN--NAME.D` (SPEC §13): kept version N of app NAME, current or not, for
+ * `vN--NAME.D` (docs/security.md): kept version N of app NAME, current or not, for
  * the signed-in owner and admins only. Signed out: 401, or for a browser a
  * redirect to sign in on this host and come back (as `/private` does);
  * a `user`: 403. Only a session admits: an API key in `Authorization` would

@@ -1,5 +1,5 @@
 /**
- * Backups (SPEC §11): consistent snapshots with `VACUUM INTO`, a listing of
+ * Backups (docs/operations.md): consistent snapshots with `VACUUM INTO`, a listing of
  * the snapshots next to the database, restore with checks and an atomic swap,
  * and pruning of the automatic ones.
  *

@@ -1,5 +1,5 @@
 /**
- * `fazt service …` (SPEC §11): the systemd units and the Termux (runit)
+ * `fazt service …` (docs/operations.md): the systemd units and the Termux (runit)
  * service, rendered by pure functions so they can be checked without root or
  * systemd, plus where each kind lives on disk.
  */

@@ -1,5 +1,5 @@
 /**
- * Read-only views of an app's storage for the admin API (SPEC §13, Storage
+ * Read-only views of an app's storage for the admin API (docs/admin-api.md, the Storage
  * screen): counts, and pages of kv entries, documents and s3 objects in one
  * scope ("" app-wide, or a user id). Every statement is fixed text binding the
  * app and the scope; a document query goes through the same compiler as

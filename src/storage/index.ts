@@ -1,5 +1,5 @@
 /**
- * App storage (SPEC §8): `fazt.app.kv`, `fazt.app.ds` and `fazt.app.s3`,
+ * App storage (docs/app-code.md): `fazt.app.kv`, `fazt.app.ds` and `fazt.app.s3`,
  * synchronous, over the server's database. A storage object is bound to one
  * app and one scope (`""` app-wide, or a user id for `fazt.app.user.*`):
  * every statement binds both, so no argument reaches another app's or

@@ -1,4 +1,4 @@
-/** Sign-in with OAuth / OpenID Connect providers (SPEC §7). */
+/** Sign-in with OAuth / OpenID Connect providers (docs/security.md). */
 export { finishSignIn, STATE_TTL_MS, startSignIn } from "./flow.ts";
 export { linkAccount } from "./link.ts";
 export {

@@ -11,7 +11,7 @@ import { microsoft } from "./microsoft.ts";
 import { oidc } from "./oidc.ts";
 import { PROVIDER_NAMES, type ProviderDef, type ProviderName } from "./types.ts";
 
-/** The providers Fazt knows (SPEC §7), by name. */
+/** The providers Fazt knows (docs/security.md), by name. */
 export const PROVIDERS: Record<ProviderName, ProviderDef> = { google, github, discord, microsoft, oidc };
 
 export function providerDef(name: string): ProviderDef | null {

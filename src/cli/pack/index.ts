@@ -1,5 +1,5 @@
 /**
- * Turning a folder on this machine into a deploy manifest (SPEC §5): which
+ * Turning a folder on this machine into a deploy manifest (docs/hosting.md): which
  * folder (after an optional build), which name, which files.
  */
 import { existsSync, statSync } from "node:fs";

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { PeerClient } from "./client.ts";
 
 /**
- * The admin API routes for users and invites (SPEC §7, §9), typed for the
+ * The admin API routes for users and invites (docs/admin-api.md), typed for the
  * CLI. Kept apart from api.ts so the accounts commands grow here.
  */
 const when = v.number();

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import type { PeerClient } from "./client.ts";
 
 /**
- * The admin API routes the CLI uses, typed (koder/plans/03_hosting.md).
+ * The admin API routes the CLI uses, typed (docs/admin-api.md).
  * Answers are checked where the CLI relies on a field; other fields pass
  * through, so a newer server can add some without breaking an older CLI.
  */
@@ -80,7 +80,7 @@ export const transferTimeout = (bytes: number) => Math.max(120_000, (bytes / (8 
 
 /**
  * The URL a browser opens an app at. On the `localhost` domain the bare
- * `localhost` is the admin host (host routing, SPEC §3), so the apex URL the
+ * `localhost` is the admin host (host routing, http/host-routing.ts), so the apex URL the
  * server gives the `root` app is reached as `root.localhost`.
  */
 export function browsableUrl(name: string, url: string): string {

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { type ErrorCode, FaztError } from "../../core/errors.ts";
 
 /**
- * Talks to one fazt instance over its admin API (koder/plans/03_hosting.md):
+ * Talks to one fazt instance over its admin API (docs/admin-api.md):
  * bearer key, timeouts, `{"data"}` / `{"error"}` envelopes turned into values
  * or a FaztError carrying the server's message. The token lives only in this
  * object and the Authorization header: no message, error or debug line ever

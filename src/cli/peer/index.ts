@@ -1,5 +1,5 @@
 /**
- * Peers (SPEC §10): the instances this CLI drives, stored in the local
+ * Peers (docs/getting-started.md): the instances this CLI drives, stored in the local
  * database, and the client that talks to them.
  */
 

@@ -7,7 +7,7 @@ import { getPeer, LOCAL_PEER, type Peer, saveLocalPeer } from "./store.ts";
 /**
  * The `local` peer: the instance whose database this CLI holds. Holding the
  * database is what lets the CLI mint its own admin key, so "no set-up"
- * deploys work on a fresh machine (SPEC §10). The URL follows the running
+ * deploys work on a fresh machine (docs/getting-started.md). The URL follows the running
  * server's record (a `server start --port N` included), else the stored port.
  */
 export function localUrl(store: Store): string {

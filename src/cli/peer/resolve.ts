@@ -7,7 +7,7 @@ import { ensureLocalPeer, remintLocalKey } from "./local.ts";
 import { defaultPeer, getPeer, LOCAL_PEER, unknownPeer } from "./store.ts";
 
 /**
- * Which instance a remote-capable command acts on (SPEC §10):
+ * Which instance a remote-capable command acts on (docs/getting-started.md):
  * `@PEER` or `--to PEER` > the default peer > the `local` peer.
  */
 export function targetName(store: Store | null, to?: string): string {

@@ -4,7 +4,7 @@ import { parse } from "../../core/validate.ts";
 import type { Store } from "../../db/index.ts";
 
 /**
- * The `peers` table of the local database (SPEC §10): named fazt instances
+ * The `peers` table of the local database (docs/getting-started.md): named fazt instances
  * this CLI drives, each with its URL and API key. The key is stored as given
  * (the CLI must send it); the database file is private to the user (0600).
  */

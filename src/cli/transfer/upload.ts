@@ -11,13 +11,13 @@ export interface DeployRequest {
   name: string;
   spa: boolean;
   message?: string | undefined;
-  /** Upload without activating (SPEC §13): the answer names the preview address. */
+  /** Upload without activating (docs/hosting.md): the answer names the preview address. */
   preview?: boolean | undefined;
   files: HashedFile[];
 }
 
 /**
- * The incremental deploy (SPEC §5): send the manifest, upload only the
+ * The incremental deploy (docs/admin-api.md): send the manifest, upload only the
  * contents the server says it lacks, then finish (which activates). An
  * unchanged redeploy uploads nothing.
  */

@@ -1,7 +1,7 @@
 import { HSTS } from "../../hosting/hsts.ts";
 
 /**
- * Headers every response carries (SPEC §6), for responses made elsewhere
+ * Headers every response carries (docs/hosting.md), for responses made elsewhere
  * (the admin app, errors); app hosts build them in one go (`hosting/respond.ts`).
  * Apps set their own CSP through `_headers`; the admin UI gets a strict one.
  */

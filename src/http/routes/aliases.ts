@@ -6,7 +6,7 @@ import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
 
-/** Aliases: subdomain → app, redirect or reserved (SPEC §4, §9). Admin only. */
+/** Aliases: subdomain → app, redirect or reserved (docs/admin-api.md). Admin only. */
 export function aliasRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));

@@ -85,7 +85,7 @@ function closeLogStreams(): void {
 }
 
 /**
- * An app's log and environment (SPEC §5, §8, §9). Admin only: each route
+ * An app's log and environment (docs/admin-api.md). Admin only: each route
  * carries its own guard, so mounting this before `appRoutes` adds no check
  * to the other `/api/apps` routes.
  */

@@ -17,7 +17,7 @@ const pageSchema = v.object({
 
 const rollbackSchema = v.strictObject({ to: v.optional(v.pipe(v.string(), v.minLength(1))) });
 
-/** Apps: list, inspect, remove, versions and rollback, files (SPEC §9). Admin only. */
+/** Apps: list, inspect, remove, versions and rollback, files (docs/admin-api.md). Admin only. */
 export function appRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));

@@ -32,7 +32,7 @@ function enabledProviders(ctx: ServerContext): string[] {
 }
 
 /**
- * `/auth/*`, answered on every host (SPEC §7): the sign-in page and form,
+ * `/auth/*`, answered on every host (docs/admin-api.md, docs/security.md): the sign-in page and form,
  * the session, sign-out. Forms get pages and redirects; JSON gets the
  * envelope. App hosts send their sign-in to the admin host, which hands it
  * back to them (handoff.ts): one sign-in covers every host.

@@ -13,7 +13,7 @@ import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
 const createSchema = v.strictObject({});
 
 /**
- * `GET|POST /api/backups` (SPEC §9, §11): list the snapshots, take one now;
+ * `GET|POST /api/backups` (docs/admin-api.md): list the snapshots, take one now;
  * `GET /api/backups/NAME` downloads one. Admin only.
  */
 export function backupRoutes(ctx: ServerContext): Hono<AuthEnv> {

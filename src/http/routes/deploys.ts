@@ -26,7 +26,7 @@ const zipFieldsSchema = v.strictObject({
 });
 
 /**
- * The deploy protocol (SPEC §5): manifest → missing contents → upload each →
+ * The deploy protocol (docs/admin-api.md): manifest → missing contents → upload each →
  * finish; and the one-shot zip upload for curl users. `deploy` keys suffice.
  */
 export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {

@@ -26,7 +26,7 @@ const bodySchema = v.strictObject({
   ),
 });
 
-/** Invites (SPEC §7, §9): the code and link are in the answer to POST and nowhere else. Admin only. */
+/** Invites (docs/admin-api.md): the code and link are in the answer to POST and nowhere else. Admin only. */
 export function inviteApiRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));

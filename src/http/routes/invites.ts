@@ -28,7 +28,7 @@ async function readBody(c: Context<RequestEnv>, ctx: ServerContext): Promise<Rec
 const str = (x: unknown) => (typeof x === "string" ? x : undefined);
 
 /**
- * `GET|POST /auth/invite/CODE` on every host (SPEC §7): the page with the
+ * `GET|POST /auth/invite/CODE` on every host (docs/admin-api.md): the page with the
  * form, and the redemption (JSON → 201 with the user, a form → 303), both
  * signing the new user in. Unknown codes 404, used-up 409, expired 410.
  */

@@ -6,7 +6,7 @@ import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "../middleware/auth.ts";
 
-/** Sign-in providers (SPEC §7, §9): admin only; client secrets go in and never come out. */
+/** Sign-in providers (docs/admin-api.md): admin only; client secrets go in and never come out. */
 export function providerRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use("*", requireAuth(ctx, "admin"));

@@ -7,7 +7,7 @@ import type { RequestEnv } from "../env.ts";
 import { ok } from "../envelope.ts";
 import { assertSignInOrigin, readLogin, signIn, signOut, withCookies } from "./sign-in.ts";
 
-/** `POST /api/login`, `POST /api/logout`, `GET /api/me` on the admin host (SPEC §9). */
+/** `POST /api/login`, `POST /api/logout`, `GET /api/me` on the admin host (docs/admin-api.md). */
 export function sessionRoutes(ctx: ServerContext): Hono<RequestEnv> {
   const app = new Hono<RequestEnv>();
 

@@ -30,7 +30,7 @@ const sqlSchema = v.strictObject({
 });
 
 /**
- * `POST /api/sql` (SPEC §13): one statement, read-only unless `write: true`,
+ * `POST /api/sql` (docs/admin-api.md): one statement, read-only unless `write: true`,
  * owner only — an admin's session or key gets 403, a key the owner made acts
  * as the owner (middleware/auth.ts). How it is run: src/sql/run.ts.
  */

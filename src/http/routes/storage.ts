@@ -38,7 +38,7 @@ function attachment(path: string): string {
 }
 
 /**
- * The Storage screen's read-only routes (SPEC §13): an app's kv entries, ds
+ * The Storage screen's read-only routes (docs/admin-api.md): an app's kv entries, ds
  * collections (with the ds query language) and s3 objects, app-wide or in one
  * user's scope (`?user=ID`). Admin only. Reads go through src/storage, which
  * binds the app and the scope in every statement: nothing here reaches

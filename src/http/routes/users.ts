@@ -17,7 +17,7 @@ const roleSchema = v.strictObject({
 });
 
 /**
- * Users and roles (SPEC §7, §9). Admin only; nobody changes the owner's role
+ * Users and roles (docs/admin-api.md). Admin only; nobody changes the owner's role
  * or deletes the owner, and only the owner makes or unmakes admins (keys act
  * as admins).
  */

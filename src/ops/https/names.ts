@@ -13,7 +13,7 @@ export function isCertifiableDomain(domain: string): boolean {
 }
 
 /**
- * The names the certificate covers (SPEC §11): `D`, `admin.D`, and `NAME.D`
+ * The names the certificate covers (docs/operations.md): `D`, `admin.D`, and `NAME.D`
  * for every alias that serves something (`app`, `redirect`). Reserved aliases
  * and names that are not aliases are never included; nothing for a domain a
  * public CA cannot certify. `D` and `admin.D` first, then the aliases by name.

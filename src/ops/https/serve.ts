@@ -85,7 +85,7 @@ function listenError(e: unknown, port: number): unknown {
 }
 
 /**
- * HTTPS serving (SPEC §11): a plain listener on port 80 answers ACME HTTP-01
+ * HTTPS serving (docs/operations.md): a plain listener on port 80 answers ACME HTTP-01
  * tokens and redirects everything else to HTTPS (query kept); the TLS listener
  * on the configured port serves the usual handler with the current certificate.
  *

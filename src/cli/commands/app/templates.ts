@@ -1,5 +1,5 @@
 /**
- * What `app create` writes (SPEC §5). Small, valid, and each one passes
+ * What `app create` writes (docs/cli.md). Small, valid, and each one passes
  * `app validate` and deploys as is.
  */
 export const TEMPLATES = ["minimal", "static", "spa", "api"] as const;
@@ -108,7 +108,7 @@ document.getElementById("add").addEventListener("submit", async (e) => {
 });
 load();
 `,
-        "api/main.js": `// A small CRUD API in module style (SPEC §8). Data lives in the app's document store.
+        "api/main.js": `// A small CRUD API in module style (docs/app-code.md). Data lives in the app's document store.
 const json = (data, status = 200) => Response.json(data, { status });
 
 export default async function (req, ctx) {

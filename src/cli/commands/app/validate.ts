@@ -19,7 +19,7 @@ type Problem = CodeProblem;
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** The name a deploy would use, or the problem with it (SPEC §5: a missing or invalid manifest name fails). */
+/** The name a deploy would use, or the problem with it (docs/hosting.md: a missing or invalid manifest name fails). */
 function checkName(dir: string, problems: Problem[], notes: string[]): string | null {
   try {
     const manifest = readManifest(dir);

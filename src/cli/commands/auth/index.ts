@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 
-/** `fazt auth …`: who may sign in (SPEC §7). Add provider commands to `subCommands`. */
+/** `fazt auth …`: who may sign in (docs/security.md). Add provider commands to `subCommands`. */
 export const subCommands = {
   invite: () => import("./invite.ts").then((m) => m.default),
   invites: () => import("./invites.ts").then((m) => m.default),

@@ -1,0 +1,142 @@
+#!/usr/bin/env bun
+/**
+ * Writes docs/cli.md from the command definitions (src/cli/commands: citty
+ * `meta` and `args`), so the reference cannot drift from what `--help` says.
+ * `bun run docs:cli` rewrites the file; tests/docs/cli.test.ts fails when the
+ * file differs from what this prints. The usage line of each command is the
+ * one `fazt COMMAND --help` prints (citty's renderUsage, as src/cli/run.ts
+ * calls it), and flags are spelled as src/cli/run.ts accepts them.
+ */
+import { type ArgDef, type ArgsDef, type CommandDef, renderUsage } from "citty";
+import { root } from "../src/cli/index.ts";
+
+type AnyCommand = CommandDef<ArgsDef>;
+
+async function resolve<T>(v: T | Promise<T> | (() => T | Promise<T>) | undefined): Promise<T | undefined> {
+  return typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
+}
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** Table cells: a `|` would end the cell. */
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+
+/** `fazt app deploy [OPTIONS] <DIR>`: the USAGE line of `--help`, as run.ts renders it. */
+async function usageLine(cmd: AnyCommand, path: string[]): Promise<string> {
+  const prefix = path.length > 0 ? { meta: { name: ["fazt", ...path.slice(0, -1)].join(" ") } } : undefined;
+  const text = (await renderUsage(cmd, prefix)).replace(ANSI, "");
+  const line = text.split("\n").find((l) => l.startsWith("USAGE "));
+  return (line ?? `USAGE fazt ${path.join(" ")}`).slice("USAGE ".length).trim();
+}
+
+function flagName(name: string, def: ArgDef): string {
+  const aliases = "alias" in def && def.alias ? (Array.isArray(def.alias) ? def.alias : [def.alias]) : [];
+  const hint = "valueHint" in def && def.valueHint ? def.valueHint : name.toUpperCase();
+  const value = def.type === "boolean" ? "" : ` ${hint}`;
+  const short = aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`));
+  return [`--${kebab(name)}${value}`, ...short].map((f) => `\`${f}\``).join(", ");
+}
+
+function argsTable(args: ArgsDef): string[] {
+  const rows: string[] = [];
+  for (const [name, def] of Object.entries(args)) {
+    const desc = def.description ?? "";
+    if (def.type === "positional") {
+      const hint = ("valueHint" in def && def.valueHint) || name.toUpperCase();
+      const need = "required" in def && def.required ? "required" : "optional";
+      rows.push(`| ${cell(`\`${hint}\``)} | ${cell(desc)} (${need}) |`);
+      continue;
+    }
+    let text = desc;
+    if ("default" in def && def.default !== undefined) {
+      const off = `--no-${kebab(name)}`;
+      if (def.type !== "boolean") text += ` (default: \`${String(def.default)}\`)`;
+      else if (def.default === true && !text.includes(off)) text += ` (on unless \`${off}\`)`;
+    }
+    if ("required" in def && def.required) text += " (required)";
+    rows.push(`| ${cell(flagName(name, def))} | ${cell(text)} |`);
+  }
+  return rows.length ? ["| Argument or flag | What it does |", "| --- | --- |", ...rows] : [];
+}
+
+/**
+ * A command's definitions as `fazt … --help` sees them: some commands shape
+ * their arguments from the command line (app env adds unlisted slots unless
+ * `--help` is on it), so the line is set to that command's help while they
+ * are read.
+ */
+async function asHelp<T>(path: string[], read: () => Promise<T>): Promise<T> {
+  const argv = process.argv;
+  process.argv = [argv[0]!, "fazt", ...path, "--help"];
+  try {
+    return await read();
+  } finally {
+    process.argv = argv;
+  }
+}
+
+async function walk(cmd: AnyCommand, path: string[], out: string[], toc: string[]): Promise<void> {
+  const meta = (await resolve(cmd.meta)) ?? {};
+  const subs = (await resolve(cmd.subCommands)) ?? {};
+  const names = Object.keys(subs);
+  if (path.length > 0) {
+    const title = `fazt ${path.join(" ")}`;
+    toc.push(`${"  ".repeat(path.length - 1)}- [\`${title}\`](#${title.replace(/ /g, "-")})`);
+    out.push(`${"#".repeat(Math.min(path.length + 1, 4))} ${title}`, "");
+    if (meta.description) out.push(meta.description, "");
+    if (names.length === 0 || cmd.run) {
+      const [usage, args] = await asHelp(path, async () => [
+        await usageLine(cmd, path),
+        (await resolve(cmd.args)) ?? {},
+      ]);
+      out.push("```", usage, "```", "");
+      const table = argsTable(args as ArgsDef);
+      if (table.length) out.push(...table, "");
+    }
+    if (names.length > 0) {
+      out.push(`Commands: ${names.map((n) => `\`${n}\``).join(", ")}.`, "");
+    }
+  }
+  for (const name of names) {
+    const sub = await resolve(subs[name]);
+    if (sub) await walk(sub as AnyCommand, [...path, name], out, toc);
+  }
+}
+
+/** The whole of docs/cli.md. */
+export async function renderCliDocs(): Promise<string> {
+  const out: string[] = [];
+  const toc: string[] = [];
+  await walk(root as AnyCommand, [], out, toc);
+  const head = [
+    "# Command line reference",
+    "",
+    "<!-- Generated by scripts/gen-cli-docs.ts from src/cli/commands: run `bun run docs:cli` after changing a command. -->",
+    "",
+    "Every command prints its own help: `fazt --help`, `fazt app --help`, `fazt app deploy --help`",
+    "(or `fazt help app deploy`). `fazt --version` is `fazt version`.",
+    "",
+    "## Global options",
+    "",
+    "These may stand anywhere on the line (src/cli/globals.ts):",
+    "",
+    "| Option | What it does |",
+    "| --- | --- |",
+    "| `--db PATH` | The database to use; else `FAZT_DB_PATH`, else `~/.fazt/data.db` |",
+    '| `--format json` | Print `{"data": …}` (errors: `{"error": {"code", "message"}}`) instead of text |',
+    "| `@PEER` | Before the command: run a remote-capable command against that peer (`fazt @prod app list`) |",
+    "",
+    "Exit codes: 0 on success, 2 for a usage error (unknown command or flag, a missing",
+    "argument), 1 for any other failure, with one line `fazt: …` on stderr",
+    "(`FAZT_DEBUG=1` adds the stack). Unknown flags are refused, with the nearest one",
+    "suggested. Colours are used only on a terminal.",
+    "",
+    "## Commands",
+    "",
+    ...toc,
+    "",
+  ];
+  return `${[...head, ...out].join("\n").trimEnd()}\n`;
+}
+
+if (import.meta.main) process.stdout.write(await renderCliDocs());

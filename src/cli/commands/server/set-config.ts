@@ -22,7 +22,7 @@ function flagValues(rawArgs: string[], name: string): string[] {
 export default defineCommand({
   meta: {
     name: "set-config",
-    description: "Change stored server settings (a running server applies most at once)",
+    description: "Change stored server settings (a running server takes them at its next start)",
   },
   args: {
     ...configFlags,

@@ -22,7 +22,7 @@ export function LogsTab({ app }: AppTabProps) {
   const [search, setSearch] = useState("");
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
-  const box = useRef<HTMLOListElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
   useEffect(() => {
@@ -111,8 +111,8 @@ export function LogsTab({ app }: AppTabProps) {
             : "console.log in the app's api/ code shows up here as it happens."}
         </Empty>
       ) : (
-        <ol
-          class="log"
+        <div
+          class="log-box"
           ref={box}
           {...scrollable("Log lines")}
           onScroll={(e) => {
@@ -120,14 +120,16 @@ export function LogsTab({ app }: AppTabProps) {
             stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
           }}
         >
-          {shown.map((l) => (
-            <li key={l.id} data-level={l.level}>
-              <span class="muted">{time(l.createdAt)}</span>
-              <span class={`lvl lvl-${l.level}`}>{l.level}</span>
-              <span class="msg">{l.message}</span>
-            </li>
-          ))}
-        </ol>
+          <ol class="log">
+            {shown.map((l) => (
+              <li key={l.id} data-level={l.level}>
+                <span class="muted">{time(l.createdAt)}</span>
+                <span class={`lvl lvl-${l.level}`}>{l.level}</span>
+                <span class="msg">{l.message}</span>
+              </li>
+            ))}
+          </ol>
+        </div>
       )}
     </Card>
   );

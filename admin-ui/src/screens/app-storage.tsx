@@ -27,7 +27,7 @@ export function StorageTab({ app }: AppTabProps) {
 
   return (
     <Card>
-      <div class="inline-form">
+      <div class="inline-form scope-row">
         <Field id="storage-scope" label="Scope">
           <select id="storage-scope" value={user} onChange={(e) => setUser(e.currentTarget.value)}>
             <option value="">The app (fazt.app.*)</option>

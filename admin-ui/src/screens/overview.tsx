@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { get, seg } from "../api.ts";
-import { ago, bytes, duration, time } from "../format.ts";
+import { ago, bytes, duration, plural, time } from "../format.ts";
 import { useApi } from "../hooks.ts";
 import type { App, Health, LogLine } from "../types.ts";
 import { Badge, Banner, Card, Empty, Header, Loading } from "../ui/kit.tsx";
@@ -128,8 +128,8 @@ export function OverviewScreen() {
             </Card>
           </div>
           <p class="hint">
-            Database schema {h.database.schema} · {h.counts.blobs ?? 0} stored files · {h.counts.aliases ?? 0}{" "}
-            aliases · {h.counts.peers ?? 0} peers
+            Database schema {h.database.schema} · {plural(h.counts.blobs ?? 0, "stored file")} ·{" "}
+            {plural(h.counts.aliases ?? 0, "alias", "aliases")} · {plural(h.counts.peers ?? 0, "peer")}
           </p>
         </div>
       ) : null}

@@ -6,7 +6,7 @@ import { isOwner } from "../state.ts";
 import type { SqlResult } from "../types.ts";
 import { confirm } from "../ui/dialog.tsx";
 import { Icon } from "../ui/icons.tsx";
-import { Banner, Card, Empty, Header, scrollable } from "../ui/kit.tsx";
+import { Banner, Card, Empty, Field, Header, scrollable } from "../ui/kit.tsx";
 
 const cell = (v: unknown) => (v === null ? "NULL" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
@@ -53,19 +53,18 @@ export function SqlScreen() {
       <div class="stack">
         <Card>
           <form class="form" onSubmit={run}>
-            <label for="sql-query" class="field-label">
-              Query
-            </label>
-            <textarea
-              id="sql-query"
-              rows={5}
-              value={query}
-              spellcheck={false}
-              onInput={(e) => setQuery(e.currentTarget.value)}
-              onKeyDown={(e) => {
-                if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void run();
-              }}
-            />
+            <Field id="sql-query" label="Query">
+              <textarea
+                id="sql-query"
+                rows={5}
+                value={query}
+                spellcheck={false}
+                onInput={(e) => setQuery(e.currentTarget.value)}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void run();
+                }}
+              />
+            </Field>
             <div class="row-wrap">
               <button type="submit" class="btn btn-primary" disabled={action.busy || !query.trim()}>
                 <Icon name="play" />

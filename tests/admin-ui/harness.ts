@@ -46,7 +46,16 @@ export async function startInstance(): Promise<Instance> {
   const home = tempDir("fazt-ui-");
   const port = freePort();
   const cli = (args: string[], cwd?: string) => fazt(args, { home, binary, ...(cwd ? { cwd } : {}) });
-  const init = await cli(["server", "init", "--username", OWNER, "--password", PASSWORD, "--port", String(port)]);
+  const init = await cli([
+    "server",
+    "init",
+    "--username",
+    OWNER,
+    "--password",
+    PASSWORD,
+    "--port",
+    String(port),
+  ]);
   if (init.code !== 0) throw new Error(`server init failed: ${init.stderr}`);
   const server = await startServerProcess([], { home, port, binary });
   return {
@@ -57,7 +66,8 @@ export async function startInstance(): Promise<Instance> {
     server,
     cli,
     appUrl: (name) => `http://${name}.localhost:${port}`,
-    fetchApp: (name, path) => fetch(`http://127.0.0.1:${port}${path}`, { headers: { host: `${name}.localhost` } }),
+    fetchApp: (name, path) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { headers: { host: `${name}.localhost` } }),
     async stop() {
       if (server.proc.exitCode === null) {
         server.proc.kill("SIGTERM");
@@ -110,7 +120,8 @@ export async function assertNoSideScroll(page: Page, what: string): Promise<void
     scroll: document.documentElement.scrollWidth,
     inner: window.innerWidth,
   }));
-  if (scroll > inner) throw new Error(`${what} scrolls sideways: scrollWidth ${scroll} > innerWidth ${inner}`);
+  if (scroll > inner)
+    throw new Error(`${what} scrolls sideways: scrollWidth ${scroll} > innerWidth ${inner}`);
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

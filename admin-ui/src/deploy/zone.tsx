@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { messageOf } from "../api.ts";
 import { bytes, plural } from "../format.ts";
 import { toast } from "../state.ts";
@@ -33,6 +33,8 @@ export function DeployZone({ apps, onDeployed }: { apps: string[]; onDeployed: (
   const [error, setError] = useState<string | null>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const zipInput = useRef<HTMLInputElement>(null);
+  // A folder picker: the attribute is in every browser but not in the typings.
+  useEffect(() => folderInput.current?.setAttribute("webkitdirectory", ""));
 
   const take = async (p: Picked | null) => {
     setError(null);
@@ -193,8 +195,7 @@ export function DeployZone({ apps, onDeployed }: { apps: string[]; onDeployed: (
         type="file"
         tabIndex={-1}
         aria-label="Folder to deploy"
-        // @ts-expect-error: not in the DOM typings, in every browser
-        webkitdirectory=""
+        data-testid="folder-input"
         multiple
         onChange={(e) => {
           const files = e.currentTarget.files;

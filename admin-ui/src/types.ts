@@ -113,6 +113,8 @@ export interface Provider {
 }
 
 export interface Backup {
+  /** The file name: the NAME of `GET /api/backups/NAME`. */
+  name?: string;
   file: string;
   bytes: number;
   createdAt: number;
@@ -148,7 +150,8 @@ export interface DeployResult {
   bytes: number;
   uploadedBytes: number;
   url: string;
-  previewUrl?: string;
+  preview?: boolean;
+  previewUrl?: string | null;
   warnings?: string[];
 }
 

@@ -131,6 +131,13 @@ for (const [label, viewport] of [
       expect(await (await inst.fetchApp(name, "/")).text()).toContain("version one");
     });
 
+    test("the Versions screen links each kept version's preview URL", async () => {
+      const name = `roll-${label}`;
+      await go(`/apps/${name}/versions`);
+      const link = page.getByRole("link", { name: "Preview #1" });
+      expect(await link.getAttribute("href")).toBe(`http://v1--${name}.localhost:${inst.port}`);
+    });
+
     test("a console.log from the app appears in the Logs screen within 2 s", async () => {
       const name = `code-${label}`;
       await go(`/apps/${name}/logs`);
@@ -229,7 +236,8 @@ for (const [label, viewport] of [
       await assertNoSideScroll(page, "the SQL results");
       await page.fill("#sql-query", `DELETE FROM apps WHERE name = 'roll-${label}'`);
       await page.getByRole("button", { name: "Run" }).click();
-      await page.locator("[role=alert]").waitFor();
+      // The API's own refusal (READ_ONLY), word for word, in the banner; nothing deleted.
+      await page.locator("[role=alert]", { hasText: "send it with write" }).waitFor();
       expect((await inst.fetchApp(`roll-${label}`, "/")).status).toBe(200);
     });
 

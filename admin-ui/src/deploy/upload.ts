@@ -15,6 +15,8 @@ export interface DeployOptions {
   name: string;
   spa: boolean;
   message?: string;
+  /** Upload a version without activating it (its preview URL comes back). */
+  preview?: boolean;
   onProgress: (p: Progress) => void;
 }
 
@@ -45,6 +47,7 @@ export async function deployFolder(files: LocalFile[], o: DeployOptions): Promis
     name: o.name,
     spa: o.spa,
     ...(o.message ? { message: o.message } : {}),
+    ...(o.preview ? { preview: true } : {}),
     files: hashed.map(({ path, sha256, size }) => ({ path, sha256, size })),
   });
   const bySha = new Map(hashed.map((h) => [h.sha256, h]));

@@ -28,6 +28,7 @@ export function DeployZone({ apps, onDeployed }: { apps: string[]; onDeployed: (
   const [name, setName] = useState("");
   const [spa, setSpa] = useState(false);
   const [message, setMessage] = useState("");
+  const [preview, setPreview] = useState(false);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [result, setResult] = useState<DeployResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -53,14 +54,14 @@ export function DeployZone({ apps, onDeployed }: { apps: string[]; onDeployed: (
     e.preventDefault();
     if (!picked) return;
     setError(null);
-    const opts = { name: name.trim(), spa, message: message.trim(), onProgress: setProgress };
+    const opts = { name: name.trim(), spa, message: message.trim(), preview, onProgress: setProgress };
     try {
       const r =
         picked.kind === "zip" ? await deployZip(picked.file, opts) : await deployFolder(picked.files, opts);
       setResult(r);
       setPicked(null);
       setMessage("");
-      toast(`Deployed ${r.app}`);
+      toast(r.preview ? `Uploaded a preview of ${r.app}` : `Deployed ${r.app}`);
       onDeployed(r);
     } catch (err) {
       setError(messageOf(err));
@@ -136,6 +137,12 @@ export function DeployZone({ apps, onDeployed }: { apps: string[]; onDeployed: (
           <input type="checkbox" checked={spa} onChange={(e) => setSpa(e.currentTarget.checked)} />
           Single-page app (serve index.html for unknown paths)
         </label>
+        {picked.kind === "files" ? (
+          <label class="check">
+            <input type="checkbox" checked={preview} onChange={(e) => setPreview(e.currentTarget.checked)} />
+            Preview only: upload without making it live
+          </label>
+        ) : null}
         <div class="row-wrap">
           <button type="submit" class="btn btn-primary">
             <Icon name="upload" />
@@ -169,7 +176,16 @@ export function DeployZone({ apps, onDeployed }: { apps: string[]; onDeployed: (
       <p>
         <strong>Drop a folder or a .zip here</strong> to create or update an app
       </p>
-      {result ? (
+      {result?.preview ? (
+        <p class="notice">
+          Uploaded a preview of <strong>{result.app}</strong> (the live version is unchanged) —{" "}
+          {result.previewUrl ? (
+            <a href={result.previewUrl} target="_blank" rel="noopener">
+              {result.previewUrl}
+            </a>
+          ) : null}
+        </p>
+      ) : result ? (
         <p class="notice">
           Deployed <strong>{result.app}</strong> #{result.seq ?? ""} ({plural(result.files, "file")},{" "}
           {bytes(result.uploadedBytes)} uploaded) —{" "}

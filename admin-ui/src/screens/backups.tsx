@@ -7,7 +7,7 @@ import { confirm } from "../ui/dialog.tsx";
 import { Icon } from "../ui/icons.tsx";
 import { Badge, Banner, Card, CopyButton, Empty, Header, Loading } from "../ui/kit.tsx";
 
-const baseName = (file: string) => file.split("/").pop() ?? file;
+const baseName = (b: Backup) => b.name ?? b.file.split("/").pop() ?? b.file;
 
 /**
  * Snapshots of the database: take one, download one. Restoring swaps the
@@ -22,14 +22,14 @@ export function BackupsScreen() {
   const create = async () => {
     const b = await action.run(() => post<Backup>("/api/backups"));
     if (!b) return;
-    toast(`Backup ${baseName(b.file)} taken`);
+    toast(`Backup ${baseName(b)} taken`);
     backups.reload();
   };
 
   const restore = async (b: Backup) => {
     const command = `fazt backup restore ${b.file}`;
     await confirm({
-      title: `Restore ${baseName(b.file)}?`,
+      title: `Restore ${baseName(b)}?`,
       body: (
         <>
           <p>
@@ -70,7 +70,7 @@ export function BackupsScreen() {
             <li key={b.file}>
               <div class="item-main">
                 <p class="row-wrap">
-                  <span class="item-title mono">{baseName(b.file)}</span>
+                  <span class="item-title mono">{baseName(b)}</span>
                   {b.reason ? <Badge>{b.reason}</Badge> : null}
                 </p>
                 <p class="item-meta">
@@ -78,11 +78,7 @@ export function BackupsScreen() {
                 </p>
               </div>
               <div class="item-actions">
-                <a
-                  class="btn btn-small"
-                  href={`/api/backups/${seg(baseName(b.file))}`}
-                  download={baseName(b.file)}
-                >
+                <a class="btn btn-small" href={`/api/backups/${seg(baseName(b))}`} download={baseName(b)}>
                   <Icon name="download" />
                   Download
                 </a>

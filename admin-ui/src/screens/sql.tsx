@@ -8,7 +8,12 @@ import { confirm } from "../ui/dialog.tsx";
 import { Icon } from "../ui/icons.tsx";
 import { Banner, Card, Empty, Field, Header, scrollable } from "../ui/kit.tsx";
 
-const cell = (v: unknown) => (v === null ? "NULL" : typeof v === "object" ? JSON.stringify(v) : String(v));
+/** A cell as text; BLOBs come as `{"$bytes": n}` (their contents are not sent). */
+const cell = (v: unknown) => {
+  if (v === null) return "NULL";
+  if (typeof v === "object" && "$bytes" in v) return `BLOB (${(v as { $bytes: number }).$bytes} bytes)`;
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
+};
 
 /**
  * The owner's SQL console. Read-only unless "Allow writes" is ticked, and the

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { request, seg } from "../api.ts";
 import { ago, bytes, dateTime, plural } from "../format.ts";
-import { useAction, useApi, usePage } from "../hooks.ts";
+import { useAction, usePage } from "../hooks.ts";
 import { Icon } from "../ui/icons.tsx";
 import { Banner, Empty, Field, Loading } from "../ui/kit.tsx";
 
@@ -187,16 +187,18 @@ export function DsView({
 export function S3View({ app, user }: ScopeProps) {
   const [prefix, setPrefix] = useState("");
   const [shown, setShown] = useState("");
-  const objects = useApi<{ path: string; mime: string; size: number; updatedAt: number }[]>(
-    `/api/apps/${seg(app)}/storage/s3?${qs({ prefix: shown, user })}`,
+  const [offset, setOffset] = useState(0);
+  const objects = usePage<{ path: string; mime: string; size: number; updatedAt: number }[]>(
+    `/api/apps/${seg(app)}/storage/s3?${qs({ prefix: shown, user, limit: PAGE, offset })}`,
   );
-  const list = objects.data ?? [];
+  const list = objects.data?.data ?? [];
   return (
     <div class="stack">
       <form
         class="inline-form"
         onSubmit={(e) => {
           e.preventDefault();
+          setOffset(0);
           setShown(prefix);
         }}
       >
@@ -230,6 +232,9 @@ export function S3View({ app, user }: ScopeProps) {
           </li>
         ))}
       </ul>
+      {list.length > 0 ? (
+        <Pager total={objects.data?.meta?.total ?? list.length} offset={offset} onPage={setOffset} />
+      ) : null}
     </div>
   );
 }

@@ -75,6 +75,7 @@ function Invites() {
           note={`Send this link to the person you invite (${made.role}, ${plural(made.maxUses, "use")}). It is shown only now.`}
         />
       ) : null}
+      <h3 class="sub-head">Links made</h3>
       <Banner error={invites.error} />
       {invites.loading && !invites.data ? <Loading /> : null}
       {invites.data && list.length === 0 ? <Empty title="No invites yet" /> : null}

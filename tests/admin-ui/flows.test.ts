@@ -26,6 +26,12 @@ setDefaultTimeout(300_000);
 const API = `export default async (req) => {
   const url = new URL(req.url);
   if (url.pathname === "/api/ping") console.log("ping " + url.searchParams.get("token"));
+  if (url.pathname === "/api/seed") {
+    fazt.app.kv.set("greeting", { text: "hello" });
+    fazt.app.ds.insert("notes", { title: "Buy milk", done: false });
+    fazt.app.ds.insert("notes", { title: "Ship the dashboard", done: true });
+    fazt.app.s3.put("reports/2026.txt", "the numbers", "text/plain");
+  }
   return { greeting: fazt.env.get("GREETING", "none") };
 }`;
 
@@ -226,6 +232,43 @@ for (const [label, viewport] of [
       expect((await inst.fetchApp(name, "/.secret")).status).toBe(404);
       // The same folder again: the server has every content, nothing is uploaded.
       expect(await pick()).toContain("0 B uploaded");
+    });
+
+    test("the Storage screen lists kv keys, queries documents and downloads objects", async () => {
+      const name = `code-${label}`;
+      expect((await inst.fetchApp(name, "/api/seed")).status).toBe(200);
+      await go(`/apps/${name}/storage`);
+      await page.locator(".item-title", { hasText: "greeting" }).waitFor();
+      await page.getByRole("button", { name: /^Documents/ }).click();
+      await page.fill("#ds-query", '{"done": true}');
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.locator("pre.doc", { hasText: "Ship the dashboard" }).waitFor();
+      expect(await page.locator("pre.doc", { hasText: "Buy milk" }).count()).toBe(0);
+      await assertNoSideScroll(page, "the documents");
+      // A bad query comes back as the API's message.
+      await page.fill("#ds-query", '{"title": {"$bogus": 1}}');
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.locator("[role=alert]").waitFor();
+      await page.getByRole("button", { name: /^Files/ }).click();
+      const href = await page.getByRole("link", { name: "Download" }).getAttribute("href");
+      const body = await page.evaluate(async (h) => (await fetch(h!)).text(), href);
+      expect(body).toBe("the numbers");
+    });
+
+    test("a preview deploy from the browser leaves the live version alone", async () => {
+      await go("/apps");
+      const name = `roll-${label}`;
+      const live = await (await inst.fetchApp(name, "/")).text();
+      const dir = siteDir({ [`${name}/index.html`]: "<h1>a preview</h1>" });
+      await page.setInputFiles("[data-testid=folder-input]", `${dir}/${name}`);
+      await page.getByRole("checkbox", { name: /Preview only/ }).check();
+      await page.getByRole("button", { name: "Deploy" }).click();
+      const notice = page.locator(".notice", { hasText: "Uploaded a preview" });
+      await notice.waitFor();
+      expect(await notice.locator("a").getAttribute("href")).toMatch(
+        new RegExp(`^http://v\\d+--${name}\\.localhost:${inst.port}`),
+      );
+      expect(await (await inst.fetchApp(name, "/")).text()).toBe(live);
     });
 
     test("the SQL console shows rows, and refuses a write without the toggle", async () => {

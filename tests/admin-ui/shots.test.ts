@@ -139,6 +139,32 @@ async function extras(page: Page, inst: Instance, tag: string, phone: boolean) {
   }
   await shot(page, `app-storage-ds-${tag}`);
 
+  await go("/keys");
+  await page.fill("#key-name", `laptop ${tag}`);
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.locator("[data-secret]").waitFor();
+  await assertNoSideScroll(page, "the new token");
+  await shot(page, `keys-token-${tag}`);
+
+  await go("/users");
+  await page.getByRole("button", { name: "Create invite link" }).click();
+  await page.locator("[data-secret]").waitFor();
+  await assertNoSideScroll(page, "the new invite link");
+  await shot(page, `users-invite-${tag}`);
+
+  await go("/apps");
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["<h1>hi</h1>"], "index.html", { type: "text/html" }));
+    dt.items.add(new File(["{}"], "data.json", { type: "application/json" }));
+    document
+      .querySelector("[data-testid=drop-zone]")!
+      .dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.locator("#deploy-name").waitFor();
+  await assertNoSideScroll(page, "the deploy form");
+  await shot(page, `apps-deploy-form-${tag}`);
+
   if (phone) {
     await go("/");
     await page.getByRole("button", { name: "Open menu" }).click();

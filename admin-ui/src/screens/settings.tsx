@@ -132,7 +132,7 @@ export function SettingsScreen() {
           </div>
         </Card>
         <Card title="Limits">
-          <div class="form-row">
+          <div class="form-row compact">
             {LIMITS.map((l) => (
               <Field
                 key={l.key}

@@ -33,7 +33,7 @@ function Invites() {
     <Card title="Invites">
       <form class="form" onSubmit={create} aria-label="New invite">
         <Banner error={action.error} onClose={() => action.setError(null)} />
-        <div class="form-row">
+        <div class="form-row compact">
           <Field id="invite-role" label="Role">
             <select
               id="invite-role"

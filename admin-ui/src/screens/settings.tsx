@@ -12,12 +12,12 @@ type NumKey = {
 }[keyof Config];
 
 /** Numeric settings, shown in the unit a person thinks in. */
-const LIMITS: { key: NumKey; label: string; unit: number; suffix: string; hint?: string }[] = [
+const LIMITS: { key: NumKey; label: string; unit: number; suffix: string }[] = [
   { key: "maxDeployBytes", label: "Deploy size", unit: MiB, suffix: "MiB" },
   { key: "maxFileBytes", label: "File size", unit: MiB, suffix: "MiB" },
   { key: "maxFiles", label: "Files per deploy", unit: 1, suffix: "" },
   { key: "keepVersions", label: "Versions kept per app", unit: 1, suffix: "" },
-  { key: "backupKeep", label: "Daily backups kept", unit: 1, suffix: "", hint: "0 turns them off" },
+  { key: "backupKeep", label: "Daily backups kept (0: none)", unit: 1, suffix: "" },
   { key: "cacheBytes", label: "Memory cache", unit: MiB, suffix: "MiB" },
   { key: "maxBodyBytes", label: "JSON body", unit: MiB, suffix: "MiB" },
   { key: "appTimeoutMs", label: "App code time per request", unit: 1, suffix: "ms" },
@@ -134,12 +134,7 @@ export function SettingsScreen() {
         <Card title="Limits">
           <div class="form-row compact">
             {LIMITS.map((l) => (
-              <Field
-                key={l.key}
-                id={`cfg-${l.key}`}
-                label={`${l.label}${l.suffix ? ` (${l.suffix})` : ""}`}
-                hint={l.hint}
-              >
+              <Field key={l.key} id={`cfg-${l.key}`} label={`${l.label}${l.suffix ? ` (${l.suffix})` : ""}`}>
                 <input
                   id={`cfg-${l.key}`}
                   type="number"

@@ -165,6 +165,40 @@ for (const [label, viewport] of [
       // The value itself is never shown back.
       expect(await page.locator("main").textContent()).not.toContain(`hola ${label}`);
       expect(await (await inst.fetchApp(name, "/api/greet")).json()).toEqual({ greeting: `hola ${label}` });
+      // A refused change shows the API's own message.
+      await page.fill("#env-key", "bad key");
+      await page.fill("#env-value", "x");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator("[role=alert]", { hasText: 'env key "bad key" is not valid' }).waitFor();
+    });
+
+    test("removing an app and revoking a key ask first; Cancel changes nothing", async () => {
+      const name = `doomed-${label}`;
+      const made = await inst.cli(["app", "deploy", siteDir({ "index.html": "bye" }), "--name", name]);
+      expect(made.code).toBe(0);
+      await go(`/apps/${name}/versions`);
+      await page.getByRole("button", { name: "Remove" }).click();
+      await page.locator("dialog[open]", { hasText: `Remove ${name}?` }).waitFor();
+      await page.keyboard.press("Escape");
+      await page
+        .locator("dialog[open]")
+        .waitFor({ state: "detached" })
+        .catch(() => {});
+      expect((await inst.fetchApp(name, "/")).status).toBe(200);
+      await page.getByRole("button", { name: "Remove" }).click();
+      await page.getByRole("button", { name: "Remove app" }).click();
+      await page.waitForURL(`${inst.admin}/apps`);
+      expect((await inst.fetchApp(name, "/")).status).toBe(404);
+
+      const key = `ci-${label}`;
+      expect((await inst.cli(["server", "create-key", "--name", key, "--scope", "deploy"])).code).toBe(0);
+      await go("/keys");
+      await page.getByRole("button", { name: `Revoke ${key}` }).click();
+      await page.getByRole("button", { name: "Cancel" }).click();
+      expect(await page.locator(`li[data-key="${key}"]`).count()).toBe(1);
+      await page.getByRole("button", { name: `Revoke ${key}` }).click();
+      await page.getByRole("button", { name: "Revoke key" }).click();
+      await page.locator(`li[data-key="${key}"]`).waitFor({ state: "detached" });
     });
 
     test("an invite link made in the UI is redeemed in a second browser", async () => {

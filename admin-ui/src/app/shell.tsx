@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { post } from "../api.ts";
 import { match, path } from "../router.ts";
 import { me, toasts } from "../state.ts";
@@ -93,6 +93,15 @@ export function Shell() {
   useEffect(() => {
     document.title = `${title} · Fazt`;
   }, [title]);
+  // After a navigation, keyboard and screen-reader users start at the new screen, not the old link.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById("main")?.focus({ preventScroll: true });
+  }, [p]);
   useEffect(() => {
     if (!open) return;
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);

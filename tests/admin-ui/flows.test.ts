@@ -32,6 +32,7 @@ const API = `export default async (req) => {
     fazt.app.ds.insert("notes", { title: "Ship the dashboard", done: true });
     fazt.app.s3.put("reports/2026.txt", "the numbers", "text/plain");
   }
+  if (url.pathname === "/api/seed-user") fazt.app.user.kv.set("theme", "dark");
   return { greeting: fazt.env.get("GREETING", "none") };
 }`;
 
@@ -287,6 +288,24 @@ for (const [label, viewport] of [
       const href = await page.getByRole("link", { name: "Download" }).getAttribute("href");
       const body = await page.evaluate(async (h) => (await fetch(h!)).text(), href);
       expect(body).toBe("the numbers");
+
+      // The owner's own data in the app (fazt.app.user.*): the per-user scope shows it, the app scope does not.
+      const signIn = await fetch(`http://127.0.0.1:${inst.port}/api/login`, {
+        method: "POST",
+        headers: { host: "localhost", origin: inst.admin, "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin", password: "correct-horse-battery" }),
+      });
+      const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0]!;
+      const seeded = await fetch(`http://127.0.0.1:${inst.port}/api/seed-user`, {
+        headers: { host: `${name}.localhost`, cookie },
+      });
+      expect(seeded.status).toBe(200);
+      await go(`/apps/${name}/storage`);
+      await page.locator(".item-title", { hasText: "greeting" }).waitFor();
+      expect(await page.locator(".item-title", { hasText: "theme" }).count()).toBe(0);
+      await page.selectOption("#storage-scope", { label: "User: admin" });
+      await page.locator(".item-title", { hasText: "theme" }).waitFor();
+      expect(await page.locator(".item-title", { hasText: "greeting" }).count()).toBe(0);
     });
 
     test("a preview deploy from the browser leaves the live version alone", async () => {

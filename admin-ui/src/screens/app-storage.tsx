@@ -3,7 +3,7 @@ import { seg } from "../api.ts";
 import type { AppTabProps } from "../app/app-tabs.ts";
 import { bytes } from "../format.ts";
 import { useApi } from "../hooks.ts";
-import type { StorageSummary } from "../types.ts";
+import type { StorageSummary, User } from "../types.ts";
 import { Banner, Card, Field, Loading } from "../ui/kit.tsx";
 import { DsView, KvView, S3View } from "./storage-views.tsx";
 
@@ -19,6 +19,10 @@ export function StorageTab({ app }: AppTabProps) {
   const scoped = useApi<StorageSummary>(user ? `${base}?user=${encodeURIComponent(user)}` : null);
   const summary = user ? scoped.data : appScope.data;
   const users = appScope.data?.users ?? [];
+  // The summary names users by email or name; accounts with neither (the owner, often) by their username.
+  const accounts = useApi<User[]>(users.length ? "/api/users?limit=1000" : null);
+  const nameOf = (u: StorageSummary["users"][number]) =>
+    u.email ?? u.name ?? accounts.data?.find((a) => a.id === u.id)?.username ?? u.id;
   const kinds: { id: Kind; label: string }[] = [
     { id: "kv", label: `Key-value${summary ? ` (${summary.kv.count})` : ""}` },
     { id: "ds", label: `Documents${summary ? ` (${summary.ds.reduce((n, c) => n + c.count, 0)})` : ""}` },
@@ -33,7 +37,7 @@ export function StorageTab({ app }: AppTabProps) {
             <option value="">The app (fazt.app.*)</option>
             {users.map((u) => (
               <option key={u.id} value={u.id}>
-                User: {u.email ?? u.name ?? u.id}
+                User: {nameOf(u)}
               </option>
             ))}
           </select>

@@ -290,16 +290,13 @@ for (const [label, viewport] of [
       expect(body).toBe("the numbers");
 
       // The owner's own data in the app (fazt.app.user.*): the per-user scope shows it, the app scope does not.
-      const signIn = await fetch(`http://127.0.0.1:${inst.port}/api/login`, {
-        method: "POST",
-        headers: { host: "localhost", origin: inst.admin, "content-type": "application/json" },
-        body: JSON.stringify({ username: "admin", password: "correct-horse-battery" }),
-      });
-      const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0]!;
-      const seeded = await fetch(`http://127.0.0.1:${inst.port}/api/seed-user`, {
-        headers: { host: `${name}.localhost`, cookie },
-      });
-      expect(seeded.status).toBe(200);
+      // Signed in on the admin host, the browser signs in on the app's host through the handoff.
+      const appPage = await ctx.newPage();
+      const appHome = `${inst.appUrl(name)}/`;
+      await appPage.goto(`${inst.appUrl(name)}/auth/login?redirect=${encodeURIComponent(appHome)}`);
+      await appPage.waitForURL(appHome);
+      expect(await appPage.evaluate(async () => (await fetch("/api/seed-user")).status)).toBe(200);
+      await appPage.close();
       await go(`/apps/${name}/storage`);
       await page.locator(".item-title", { hasText: "greeting" }).waitFor();
       expect(await page.locator(".item-title", { hasText: "theme" }).count()).toBe(0);

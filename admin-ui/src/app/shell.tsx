@@ -104,6 +104,8 @@ export function Shell() {
   }, [p]);
   useEffect(() => {
     if (!open) return;
+    // The drawer opened from the keyboard: start in it.
+    document.querySelector<HTMLAnchorElement>(".sidebar .nav-link")?.focus();
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);

@@ -221,6 +221,9 @@ for (const [label, viewport] of [
       ]);
       const session = await p.evaluate(async () => (await fetch("/auth/session")).json());
       expect(session.data.user.email).toBe(email);
+      // A plain user is signed in, but the dashboard is not theirs.
+      await p.goto(`${inst.admin}/`);
+      await p.getByText("This dashboard is for the owner and admins").waitFor();
       await other.close();
       await go("/users");
       await page.locator(`li[data-user="${email}"]`).waitFor();

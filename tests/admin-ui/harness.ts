@@ -29,7 +29,10 @@ export interface Instance {
   binary: string;
   home: string;
   port: number;
-  /** `http://localhost:PORT`: the admin host. */
+  /**
+   * `http://admin.localhost:PORT`: the admin host, as `server start` prints it. (Bare
+   * `localhost` is an admin host too, but the sign-in handoff to app hosts starts here.)
+   */
   admin: string;
   server: ServerProcess;
   /** The CLI against this instance, as its user would run it. */
@@ -62,7 +65,7 @@ export async function startInstance(): Promise<Instance> {
     binary,
     home,
     port,
-    admin: `http://localhost:${port}`,
+    admin: `http://admin.localhost:${port}`,
     server,
     cli,
     appUrl: (name) => `http://${name}.localhost:${port}`,

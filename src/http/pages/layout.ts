@@ -32,9 +32,15 @@ const CSS = `  :root { --fg: #1b1d21; --muted: #5c6370; --line: #cfd4dc; --accen
 export const page = (title: string, body: string): string =>
   htmlDocument(title, CSS, `<p class="brand">Fazt</p>\n${body}`);
 
-/** CSP for these pages: no scripts at all, forms post to this origin only. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * CSP for these pages: no scripts at all, forms post to this origin only.
+ * `formOrigins` adds the origins a form's answer may redirect to: browsers
+ * apply `form-action` to every redirect after the post, so a sign-in that
+ * continues to an app's host must name that host here.
+ */
+export const pageCsp = (formOrigins: string[] = []): string =>
+  `default-src 'none'; style-src 'unsafe-inline'; form-action ${["'self'", ...formOrigins].join(" ")}; frame-ancestors 'none'; base-uri 'none'`;
+export const PAGE_CSP = pageCsp();
 
 export function htmlPage(html: string, status = 200, headers: Record<string, string> = {}): Response {
   const body = new TextEncoder().encode(html);

@@ -7,7 +7,7 @@ import { readFormFields } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { errorResponse, ok } from "../envelope.ts";
-import { htmlPage } from "../pages/layout.ts";
+import { htmlPage, pageCsp } from "../pages/layout.ts";
 import { loginPage } from "../pages/login.ts";
 import { logoutPage } from "../pages/logout.ts";
 import {
@@ -37,6 +37,10 @@ function enabledProviders(ctx: ServerContext): string[] {
  * envelope. App hosts send their sign-in to the admin host, which hands it
  * back to them (handoff.ts): one sign-in covers every host.
  */
+/** The sign-in form's answer redirects to the app's host it continues to: its CSP must allow that. */
+const formCsp = (target: HandoffTarget | null): Record<string, string> =>
+  target ? { "content-security-policy": pageCsp([new URL(target.href).origin]) } : {};
+
 export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
   const app = new Hono<RequestEnv>();
 
@@ -76,7 +80,7 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
       const session = currentSession(ctx, c);
       if (session) return handOff(ctx, session, target, state);
     }
-    return htmlPage(form(safeRedirect(wanted, ctx.config.domain), target, state));
+    return htmlPage(form(safeRedirect(wanted, ctx.config.domain), target, state), 200, formCsp(target));
   });
 
   app.post("/login", async (c) => {
@@ -106,7 +110,7 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
       if (!isFormPost || !(err instanceof FaztError)) throw err;
       const login = input?.username ?? input?.email ?? "";
       const html = form(redirect, target, input?.state, { error: err.message, login });
-      return htmlPage(html, err.status, err.headers);
+      return htmlPage(html, err.status, { ...err.headers, ...formCsp(target) });
     }
   });
 

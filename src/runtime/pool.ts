@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
+import { FaztError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
+import { errorWire } from "./failure.ts";
 import { announceLogs } from "./logs.ts";
-import type { Limits } from "./sandbox.ts";
-import type { DoneMessage, RunMessage, WireResponse } from "./wire.ts";
+import type { AppRef, DoneMessage, InvokeMessage, Limits, RequestEvent, WireResponse } from "./wire.ts";
 
 /**
  * Where the worker's code is: next to this file from source; in the compiled
@@ -14,14 +15,6 @@ function workerEntry(): string {
   return new URL("./worker.ts", import.meta.url).href;
 }
 
-interface Pending {
-  appId: string;
-  worker: Worker;
-  resolve(res: WireResponse): void;
-  timer: ReturnType<typeof setTimeout>;
-  slot: number;
-}
-
 /**
  * A worker still busy this long after its request's deadline is terminated
  * and replaced. QuickJS checks its deadline only between bytecodes, so a heap
@@ -29,112 +22,278 @@ interface Pending {
  * "out of memory" (measured: ~7.7 s for arrays pushed until 64 MiB).
  */
 const WATCHDOG_GRACE_MS = 5000;
+/** A spare worker (beyond the base size) left idle this long is ended: its memory comes back. */
+const SPARE_IDLE_MS = 30_000;
+/** Requests of one app waiting for a worker; past this the app is answered 503 at once. */
+const MAX_WAITING_PER_APP = 512;
+/** Apps a worker remembers as warm there (only a preference; the worker frees runtimes on its own). */
+const MAX_WARM = 256;
+
+export interface PoolSize {
+  /** Workers for every app, spawned on demand and kept: the cores, 1 to 4. */
+  base: number;
+  /** All workers at most: the base ones plus spares for apps kept waiting by busy ones. */
+  max: number;
+}
+
+export function defaultPoolSize(): PoolSize {
+  const base = Math.max(1, Math.min(4, availableParallelism()));
+  return { base, max: base + 2 };
+}
+
+interface Job {
+  id: number;
+  app: AppRef;
+  event: RequestEvent;
+  limits: Limits;
+  resolve(res: WireResponse): void;
+  reject(e: FaztError): void;
+  signal: AbortSignal | undefined;
+  onAbort?: () => void;
+  slot?: Slot;
+  watchdog?: ReturnType<typeof setTimeout>;
+}
+
+interface Slot {
+  worker: Worker;
+  /** Beyond the base size: serves only apps with nothing else running, and ends when idle. */
+  spare: boolean;
+  job: Job | undefined;
+  warm: Set<string>;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
 
 /**
- * Runtime workers, sized to the cores (at least one): each app is pinned to
- * one worker by its id, so its runtime and module state live in one place,
- * and a spinning app only ever blocks its own worker.
+ * The runtime workers and who runs where. Each worker runs one request at a
+ * time (a runtime's state and the heap guard rely on it), so fairness is a
+ * matter of who gets the next free worker:
+ *
+ * - An app may run on several workers at once (as many as the base size):
+ *   a hot app uses every core. Its runtime and module state then exist once
+ *   per worker, as with isolates on Workers; state is never shared.
+ * - A request whose app has nothing running, when every worker is busy with
+ *   other apps, gets a spare worker (at most `max` in all): one app's busy or
+ *   spinning code never keeps another app waiting for it.
+ * - Requests that cannot start wait in their app's own queue; a freed worker
+ *   goes to the waiting app with the fewest requests running, then to the one
+ *   waiting longest; an app goes to a worker it is already warm on first.
  */
 export class RuntimePool {
-  readonly #workers: Array<Worker | undefined>;
-  readonly #pending = new Map<number, Pending>();
+  readonly #slots: Slot[] = [];
+  readonly #running = new Map<number, Job>();
+  readonly #waiting = new Map<string, Job[]>();
+  readonly #busy = new Map<string, number>();
   #next = 1;
+  #closed = false;
 
   constructor(
     readonly dbPath: string,
-    readonly limits: () => Limits,
     readonly log: Logger,
-    size = Math.max(1, Math.min(4, availableParallelism())),
-  ) {
-    this.#workers = new Array(size).fill(undefined);
-  }
+    readonly size: PoolSize = defaultPoolSize(),
+  ) {}
 
-  #spawn(slot: number): Worker {
-    const worker = new Worker(workerEntry());
-    worker.postMessage({ type: "init", dbPath: this.dbPath });
-    worker.onmessage = (event: MessageEvent<DoneMessage>) => {
-      const p = this.#pending.get(event.data.id);
-      if (!p) return;
-      clearTimeout(p.timer);
-      this.#pending.delete(event.data.id);
-      // Lines the worker logged: wake this process's log streams now rather than at their next poll.
-      announceLogs(p.appId);
-      p.resolve(event.data.res);
-      if (event.data.recycle) this.#retire(slot, worker);
-    };
-    worker.onerror = (event) => {
-      this.log.error("runtime worker failed", { error: String(event.message ?? event) });
-      this.#replace(slot, worker, "the runtime worker failed");
-    };
-    (worker as unknown as { unref?: () => void }).unref?.();
-    this.#workers[slot] = worker;
-    return worker;
-  }
-
-  /**
-   * Replaces a worker once it has answered what it owes: requests already
-   * queued there still run; new ones go to a fresh worker.
-   */
-  #retire(slot: number, worker: Worker): void {
-    if (this.#workers[slot] !== worker) return;
-    this.#workers[slot] = undefined;
-    const owed = () => [...this.#pending.values()].some((p) => p.worker === worker);
-    const end = () => (owed() ? setTimeout(end, 50) : worker.terminate());
-    end();
-  }
-
-  /** Ends a worker and answers everything it still owed. */
-  #replace(slot: number, worker: Worker, why: string): void {
-    worker.terminate();
-    if (this.#workers[slot] === worker) this.#workers[slot] = undefined;
-    for (const [id, p] of this.#pending) {
-      if (p.worker !== worker) continue;
-      clearTimeout(p.timer);
-      this.#pending.delete(id);
-      p.resolve(failure(504, "TIMEOUT", why));
-    }
-  }
-
-  #slotOf(appId: string): number {
-    let h = 0;
-    for (let i = 0; i < appId.length; i++) h = (h * 31 + appId.charCodeAt(i)) | 0;
-    return Math.abs(h) % this.#workers.length;
-  }
-
-  run(msg: Omit<RunMessage, "id" | "type" | "limits">): Promise<WireResponse> {
-    const limits = this.limits();
-    const slot = this.#slotOf(msg.app.id);
-    const worker = this.#workers[slot] ?? this.#spawn(slot);
-    const id = this.#next++;
-    return new Promise((resolve) => {
-      // Queued requests wait for the ones before them; the watchdog allows for that.
-      const queued = [...this.#pending.values()].filter((p) => p.worker === worker).length;
-      const timer = setTimeout(
-        () => {
-          this.log.error("runtime worker unresponsive: replaced", { app: msg.app.name });
-          this.#replace(slot, worker, "the app's code did not stop at its time limit");
-        },
-        (queued + 1) * limits.timeoutMs + WATCHDOG_GRACE_MS,
-      );
-      this.#pending.set(id, { appId: msg.app.id, worker, resolve, timer, slot });
-      worker.postMessage({ ...msg, type: "run", id, limits } satisfies RunMessage);
+  /** Runs one request event of `app`; app failures are answers (504, 500…), pool failures FaztErrors. */
+  run(app: AppRef, event: RequestEvent, limits: Limits, signal?: AbortSignal): Promise<WireResponse> {
+    if (this.#closed) return Promise.reject(stopping());
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.#next++, app, event, limits, resolve, reject, signal };
+      const queue = this.#waiting.get(app.id);
+      // Nothing of this app waits: start at once when a worker is free for it.
+      if (!queue) {
+        const slot = this.#slotFor(app.id);
+        if (slot) return this.#start(slot, job);
+      }
+      this.#wait(job, queue);
     });
   }
 
+  /** How many workers exist and how many are running something (for tests and the bench). */
+  stats(): { workers: number; spares: number; busy: number; waiting: number } {
+    let waiting = 0;
+    for (const q of this.#waiting.values()) waiting += q.length;
+    return {
+      workers: this.#slots.length,
+      spares: this.#slots.filter((s) => s.spare).length,
+      busy: this.#running.size,
+      waiting,
+    };
+  }
+
   close(): void {
-    for (let i = 0; i < this.#workers.length; i++) this.#workers[i]?.terminate();
-    for (const p of this.#pending.values()) {
-      clearTimeout(p.timer);
-      p.resolve(failure(503, "UNAVAILABLE", "the server is stopping"));
+    this.#closed = true;
+    for (const slot of this.#slots) {
+      clearTimeout(slot.idleTimer);
+      slot.worker.terminate();
     }
-    this.#pending.clear();
+    this.#slots.length = 0;
+    for (const job of this.#running.values()) {
+      clearTimeout(job.watchdog);
+      job.reject(stopping());
+    }
+    this.#running.clear();
+    for (const queue of this.#waiting.values()) for (const job of queue) job.reject(stopping());
+    this.#waiting.clear();
+  }
+
+  #wait(job: Job, queue: Job[] | undefined): void {
+    if (queue && queue.length >= MAX_WAITING_PER_APP) {
+      job.reject(
+        new FaztError("UNAVAILABLE", "too many requests are waiting for this app's code: try again", {
+          headers: { "retry-after": "1" },
+        }),
+      );
+      return;
+    }
+    if (queue) queue.push(job);
+    else this.#waiting.set(job.app.id, [job]);
+    // A client that goes away while its request waits takes the request with it.
+    if (job.signal) {
+      job.onAbort = () => this.#dropWaiting(job);
+      job.signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+  }
+
+  #dropWaiting(job: Job): void {
+    const queue = this.#waiting.get(job.app.id);
+    const at = queue?.indexOf(job) ?? -1;
+    if (!queue || at < 0) return;
+    queue.splice(at, 1);
+    if (queue.length === 0) this.#waiting.delete(job.app.id);
+    job.reject(new FaztError("UNAVAILABLE", "the client went away before the app's code ran"));
+  }
+
+  /**
+   * A worker that may take a request of `appId` now, spawned if need be; none
+   * when the app already runs on as many workers as it may, or all are busy.
+   */
+  #slotFor(appId: string): Slot | undefined {
+    const busy = this.#busy.get(appId) ?? 0;
+    if (busy >= this.size.base) return undefined;
+    // Spares are for apps that have nothing running: a busy app waits for its own workers.
+    const spareOk = busy === 0;
+    let idleBase: Slot | undefined;
+    let idleSpare: Slot | undefined;
+    let bases = 0;
+    for (const slot of this.#slots) {
+      if (!slot.spare) bases++;
+      if (slot.job || (slot.spare && !spareOk)) continue;
+      if (slot.warm.has(appId)) return slot;
+      if (slot.spare) idleSpare ??= slot;
+      else idleBase ??= slot;
+    }
+    if (idleBase) return idleBase;
+    if (bases < this.size.base) return this.#spawn(false);
+    if (idleSpare) return idleSpare;
+    if (spareOk && this.#slots.length < this.size.max) return this.#spawn(true);
+    return undefined;
+  }
+
+  #spawn(spare: boolean): Slot {
+    const worker = new Worker(workerEntry());
+    worker.postMessage({ type: "init", dbPath: this.dbPath });
+    const slot: Slot = { worker, spare, job: undefined, warm: new Set() };
+    worker.onmessage = (event: MessageEvent<DoneMessage>) => this.#done(slot, event.data);
+    worker.onerror = (event) => {
+      this.log.error("runtime worker failed", { error: String(event.message ?? event) });
+      const failed = new FaztError("INTERNAL", "the app's code could not finish: its runtime worker failed");
+      this.#end(slot, failed);
+    };
+    (worker as unknown as { unref?: () => void }).unref?.();
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #start(slot: Slot, job: Job): void {
+    if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
+    clearTimeout(slot.idleTimer);
+    slot.job = job;
+    job.slot = slot;
+    if (slot.warm.size >= MAX_WARM) slot.warm.clear();
+    slot.warm.add(job.app.id);
+    this.#busy.set(job.app.id, (this.#busy.get(job.app.id) ?? 0) + 1);
+    this.#running.set(job.id, job);
+    job.watchdog = setTimeout(() => {
+      this.log.error("runtime worker unresponsive: replaced", { app: job.app.name });
+      const late = new FaztError("TIMEOUT", "the app's code did not stop at its time limit");
+      this.#end(slot, late);
+    }, job.limits.timeoutMs + WATCHDOG_GRACE_MS);
+    const msg: InvokeMessage = { type: "invoke", id: job.id, app: job.app, event: job.event, limits: job.limits };
+    slot.worker.postMessage(msg);
+  }
+
+  /** Forgets a finished job; its slot is free again. */
+  #finish(job: Job): void {
+    clearTimeout(job.watchdog);
+    this.#running.delete(job.id);
+    const busy = (this.#busy.get(job.app.id) ?? 1) - 1;
+    if (busy > 0) this.#busy.set(job.app.id, busy);
+    else this.#busy.delete(job.app.id);
+    if (job.slot) job.slot.job = undefined;
+  }
+
+  #done(slot: Slot, done: DoneMessage): void {
+    const job = this.#running.get(done.id);
+    if (!job) return;
+    this.#finish(job);
+    // Lines the worker logged: wake this process's log streams now rather than at their next poll.
+    announceLogs(job.app.id);
+    job.resolve(done.res);
+    // A runtime stopped mid-way leaves the worker's QuickJS unsound: a fresh worker replaces it.
+    if (done.recycle) this.#remove(slot);
+    else if (slot.spare) {
+      slot.idleTimer = setTimeout(() => {
+        if (!slot.job) this.#remove(slot);
+      }, SPARE_IDLE_MS);
+      (slot.idleTimer as { unref?: () => void }).unref?.();
+    }
+    this.#pump();
+  }
+
+  /** Ends a worker that failed or hung, answering the request it ran with `why`. */
+  #end(slot: Slot, why: FaztError): void {
+    const job = slot.job;
+    this.#remove(slot);
+    if (job) {
+      this.#finish(job);
+      job.resolve(errorWire(why, job.event.requestId));
+    }
+    this.#pump();
+  }
+
+  #remove(slot: Slot): void {
+    const at = this.#slots.indexOf(slot);
+    if (at >= 0) this.#slots.splice(at, 1);
+    clearTimeout(slot.idleTimer);
+    slot.worker.terminate();
+  }
+
+  /** Starts waiting requests while workers are free for them, fairest first. */
+  #pump(): void {
+    while (this.#waiting.size > 0) {
+      let started = false;
+      for (const job of this.#fairOrder()) {
+        const slot = this.#slotFor(job.app.id);
+        if (!slot) continue;
+        const queue = this.#waiting.get(job.app.id)!;
+        queue.shift();
+        if (queue.length === 0) this.#waiting.delete(job.app.id);
+        this.#start(slot, job);
+        started = true;
+        break;
+      }
+      if (!started) return;
+    }
+  }
+
+  /** The first waiting request of each app: fewest of the app's requests running first, then the oldest. */
+  #fairOrder(): Job[] {
+    const heads: Job[] = [];
+    for (const queue of this.#waiting.values()) heads.push(queue[0]!);
+    if (heads.length > 1) {
+      heads.sort((a, b) => (this.#busy.get(a.app.id) ?? 0) - (this.#busy.get(b.app.id) ?? 0) || a.id - b.id);
+    }
+    return heads;
   }
 }
 
-function failure(status: number, code: string, message: string): WireResponse {
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: Buffer.from(JSON.stringify({ error: { code, message } })).toString("base64"),
-  };
-}
+const stopping = () => new FaztError("UNAVAILABLE", "the server is stopping");

@@ -55,6 +55,11 @@ export const configSchema = v.strictObject({
     v.maxValue(2 * 1024 * 1024 * 1024),
   ),
   appMultipartBytes: sizeSchema,
+  /**
+   * The request log on stdout: every request, only those answered 400 or above, or none
+   * (applied by http/middleware/access-log.ts; a running server picks a change up within a second).
+   */
+  accessLog: v.picklist(["all", "errors", "off"], "must be all, errors or off"),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;
@@ -81,6 +86,7 @@ export const defaultConfig: Config = {
   appTimeoutMs: 5000,
   appMemoryBytes: 64 * MiB,
   appMultipartBytes: 10 * MiB,
+  accessLog: "all",
 };
 
 /** What a caller may change: any subset of the config, each field validated. */

@@ -19,7 +19,8 @@ export interface ServerContext {
   closeRuntime(): void;
   /**
    * Run before a graceful stop begins, by parts loaded on demand that hold
-   * long-lived requests (log streams): the server need not import them to stop.
+   * long-lived requests (log streams) or timers (the access-log follower):
+   * the server need not import them to stop.
    */
   beforeStop: Array<() => void>;
   startedAt: number;
@@ -75,7 +76,33 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };
     },
   };
+  followAccessLog(ctx, () => ({ ...readConfig(store), ...stripUndefined(overrides) }).accessLog);
   return ctx;
+}
+
+/**
+ * `server set-config --access-log` writes the database from another process:
+ * checked once a second (only when the database changed, which SQLite's
+ * `data_version` tells cheaply), so a running server follows within a second.
+ * Other keys changed that way still wait for the next start.
+ */
+function followAccessLog(ctx: ServerContext, stored: () => Config["accessLog"]): void {
+  const version = () => ctx.store.sqlite.query<{ data_version: number }, []>("PRAGMA data_version").get();
+  let seen = version()?.data_version;
+  const timer = setInterval(() => {
+    try {
+      const now = version()?.data_version;
+      if (now === seen) return;
+      seen = now;
+      const accessLog = stored();
+      if (accessLog !== ctx.config.accessLog) ctx.config = { ...ctx.config, accessLog };
+    } catch {
+      // the database was closed: nothing left to follow
+      clearInterval(timer);
+    }
+  }, 1000);
+  timer.unref?.();
+  ctx.beforeStop.push(() => clearInterval(timer));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -61,9 +61,7 @@ function marked(info: { name: string; message: string; stack: string; status: nu
   const status = Number(info.status) || 500;
   // A code given on the host side (storage's VALIDATION_FAILED, CONFLICT…) names a client error;
   // anything else the app's code threw is its own failure.
-  const code = (
-    status < 500 && info.code ? info.code : (BY_STATUS[status] ?? "HANDLER_ERROR")
-  ) as ErrorCode;
+  const code = (status < 500 && info.code ? info.code : (BY_STATUS[status] ?? "HANDLER_ERROR")) as ErrorCode;
   const cause: ThrownInVm = { name: info.name, stack: info.stack };
   return new FaztError(code, info.message, { status, cause });
 }

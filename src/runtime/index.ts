@@ -5,7 +5,7 @@
  * (the workers do), so importing it stays cheap.
  */
 export { runApi } from "./http.ts";
-export type { PoolSize } from "./pool.ts";
+export { defaultPoolSize, type PoolSize } from "./pool.ts";
 export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.ts";
 export type {
   AppRef,

@@ -3,7 +3,16 @@ import { FaztError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { errorWire } from "./failure.ts";
 import { announceLogs } from "./logs.ts";
-import type { AppRef, DoneMessage, InvokeMessage, Limits, RequestEvent, WireResponse } from "./wire.ts";
+import type {
+  AppRef,
+  CompiledMessage,
+  DoneMessage,
+  InitMessage,
+  InvokeMessage,
+  Limits,
+  RequestEvent,
+  WireResponse,
+} from "./wire.ts";
 
 /**
  * Where the worker's code is: next to this file from source; in the compiled
@@ -22,8 +31,6 @@ function workerEntry(): string {
  * "out of memory" (measured: ~7.7 s for arrays pushed until 64 MiB).
  */
 const WATCHDOG_GRACE_MS = 5000;
-/** A spare worker (beyond the base size) left idle this long is ended: its memory comes back. */
-const SPARE_IDLE_MS = 30_000;
 /** Requests of one app waiting for a worker; past this the app is answered 503 at once. */
 const MAX_WAITING_PER_APP = 512;
 /** Apps a worker remembers as warm there (only a preference; the worker frees runtimes on its own). */
@@ -34,6 +41,8 @@ export interface PoolSize {
   base: number;
   /** All workers at most: the base ones plus spares for apps kept waiting by busy ones. */
   max: number;
+  /** A spare worker left idle this long is ended, and its memory comes back (default 30 s). */
+  spareIdleMs?: number;
 }
 
 export function defaultPoolSize(): PoolSize {
@@ -85,6 +94,8 @@ export class RuntimePool {
   readonly #busy = new Map<string, number>();
   #next = 1;
   #closed = false;
+  /** The engine as the first worker compiled it: later workers instantiate it without compiling. */
+  #wasm: WebAssembly.Module | undefined;
 
   constructor(
     readonly dbPath: string,
@@ -190,9 +201,12 @@ export class RuntimePool {
 
   #spawn(spare: boolean): Slot {
     const worker = new Worker(workerEntry());
-    worker.postMessage({ type: "init", dbPath: this.dbPath });
+    worker.postMessage({ type: "init", dbPath: this.dbPath, wasm: this.#wasm } satisfies InitMessage);
     const slot: Slot = { worker, spare, job: undefined, warm: new Set() };
-    worker.onmessage = (event: MessageEvent<DoneMessage>) => this.#done(slot, event.data);
+    worker.onmessage = (event: MessageEvent<DoneMessage | CompiledMessage>) => {
+      if (event.data.type === "compiled") this.#wasm ??= event.data.wasm;
+      else this.#done(slot, event.data);
+    };
     worker.onerror = (event) => {
       this.log.error("runtime worker failed", { error: String(event.message ?? event) });
       const failed = new FaztError("INTERNAL", "the app's code could not finish: its runtime worker failed");
@@ -217,8 +231,39 @@ export class RuntimePool {
       const late = new FaztError("TIMEOUT", "the app's code did not stop at its time limit");
       this.#end(slot, late);
     }, job.limits.timeoutMs + WATCHDOG_GRACE_MS);
-    const msg: InvokeMessage = { type: "invoke", id: job.id, app: job.app, event: job.event, limits: job.limits };
+    const msg: InvokeMessage = {
+      type: "invoke",
+      id: job.id,
+      app: job.app,
+      event: job.event,
+      limits: job.limits,
+    };
     slot.worker.postMessage(msg);
+    this.#keepSpareReady();
+  }
+
+  /**
+   * With every worker busy, one spare is started ahead (engine loaded), so
+   * that a request of another app is answered without waiting for a worker
+   * to start (~200 ms, more while others spin).
+   */
+  #keepSpareReady(): void {
+    if (this.#running.size < this.#slots.length || this.#slots.length >= this.size.max) return;
+    // Base workers are started as requests need them; a spare only once they all exist.
+    if (this.#slots.filter((s) => !s.spare).length < this.size.base) return;
+    this.#idle(this.#spawn(true));
+  }
+
+  /** A spare worker with nothing to do ends after a while, unless it is the one ready while all others are busy. */
+  #idle(slot: Slot): void {
+    if (!slot.spare) return;
+    slot.idleTimer = setTimeout(() => {
+      if (slot.job) return;
+      const othersBusy = this.#slots.every((s) => s === slot || s.job);
+      if (othersBusy) this.#idle(slot);
+      else this.#remove(slot);
+    }, this.size.spareIdleMs ?? 30_000);
+    (slot.idleTimer as { unref?: () => void }).unref?.();
   }
 
   /** Forgets a finished job; its slot is free again. */
@@ -240,13 +285,8 @@ export class RuntimePool {
     job.resolve(done.res);
     // A runtime stopped mid-way leaves the worker's QuickJS unsound: a fresh worker replaces it.
     if (done.recycle) this.#remove(slot);
-    else if (slot.spare) {
-      slot.idleTimer = setTimeout(() => {
-        if (!slot.job) this.#remove(slot);
-      }, SPARE_IDLE_MS);
-      (slot.idleTimer as { unref?: () => void }).unref?.();
-    }
     this.#pump();
+    if (!done.recycle && !slot.job) this.#idle(slot);
   }
 
   /** Ends a worker that failed or hung, answering the request it ran with `why`. */

@@ -121,6 +121,14 @@ export interface Limits {
 export interface InitMessage {
   type: "init";
   dbPath: string;
+  /** The engine as an earlier worker compiled it; without it this worker compiles and sends it back. */
+  wasm?: WebAssembly.Module;
+}
+
+/** Worker → serving thread: the engine this worker compiled, for the workers started after it. */
+export interface CompiledMessage {
+  type: "compiled";
+  wasm: WebAssembly.Module;
 }
 
 /** Serving thread → worker: run one event for one app. */

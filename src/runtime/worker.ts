@@ -7,12 +7,19 @@ import type { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { FaztError } from "../core/errors.ts";
 import { openStore, type Store } from "../db/open.ts";
 import { createStorage } from "../storage/index.ts";
-import { loadEngine } from "./engine.ts";
+import { compileEngine, loadEngine } from "./engine.ts";
 import { readEnv } from "./env.ts";
 import { errorWire } from "./failure.ts";
 import { appendLog, type LogLevel } from "./logs.ts";
 import { AppRuntime, type HostServices } from "./sandbox.ts";
-import type { DoneMessage, InitMessage, InvokeMessage, WireResponse, WireUser } from "./wire.ts";
+import type {
+  CompiledMessage,
+  DoneMessage,
+  InitMessage,
+  InvokeMessage,
+  WireResponse,
+  WireUser,
+} from "./wire.ts";
 
 declare const self: Worker;
 
@@ -143,6 +150,13 @@ self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
   const msg = event.data;
   if (msg.type === "init") {
     store = openStore(msg.dbPath, { create: false });
+    // A worker starts because a request needs it: the engine loads now, alongside that request's message.
+    engine = loadEngine(msg.wasm);
+    if (!msg.wasm) {
+      void compileEngine().then((wasm) =>
+        self.postMessage({ type: "compiled", wasm } satisfies CompiledMessage),
+      );
+    }
     return;
   }
   queue = queue.then(async () => {

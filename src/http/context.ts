@@ -57,7 +57,7 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
     store,
     log,
     config,
-    // The private gate (SPEC §6) admits any signed-in user.
+    // The private/ gate admits any signed-in user.
     hosting: createHosting(store, config, userOf, async (req, site, common, rewritten) => {
       const { runtime: rt, runApi } = await runtime();
       const app = { id: site.appId, name: site.appName, versionId: site.versionId };

@@ -15,9 +15,9 @@ import type { Runtime } from "./runtime.ts";
 import type { AppRef, WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
 
 export interface ApiLimits {
-  /** JSON and text bodies (SPEC §8: 1 MiB). */
+  /** JSON and text bodies (1 MiB by default: config `maxBodyBytes`). */
   maxBodyBytes: number;
-  /** Multipart bodies (SPEC §8: 10 MiB). */
+  /** Multipart bodies (10 MiB by default: config `appMultipartBytes`). */
   maxMultipartBytes: number;
 }
 

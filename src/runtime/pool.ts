@@ -41,13 +41,22 @@ export interface PoolSize {
   base: number;
   /** All workers at most: the base ones plus spares for apps kept waiting by busy ones. */
   max: number;
+  /** Workers one app may run on at once. */
+  perApp: number;
   /** A spare worker left idle this long is ended, and its memory comes back (default 30 s). */
   spareIdleMs?: number;
 }
 
+/**
+ * The cores (1–4) as base workers, two spares. One app runs on all base
+ * workers but one: the serving thread keeps a core of its own for static
+ * files and the other apps' requests. (Measured on 2 cores: a hello handler
+ * on 2 workers answered no faster than on 1 — the serving thread is the
+ * limit there — and an app spinning on both starved everything else.)
+ */
 export function defaultPoolSize(): PoolSize {
   const base = Math.max(1, Math.min(4, availableParallelism()));
-  return { base, max: base + 2 };
+  return { base, max: base + 2, perApp: Math.max(1, base - 1) };
 }
 
 interface Job {
@@ -77,9 +86,11 @@ interface Slot {
  * time (a runtime's state and the heap guard rely on it), so fairness is a
  * matter of who gets the next free worker:
  *
- * - An app may run on several workers at once (as many as the base size):
- *   a hot app uses every core. Its runtime and module state then exist once
- *   per worker, as with isolates on Workers; state is never shared.
+ * - An app may run on several workers at once (`perApp`): a hot app uses the
+ *   cores. Its runtime and module state then exist once per worker, as with
+ *   isolates on Workers; state is never shared between them, and storage
+ *   calls from two workers interleave (each call is atomic, a handler's
+ *   sequence of calls is not).
  * - A request whose app has nothing running, when every worker is busy with
  *   other apps, gets a spare worker (at most `max` in all): one app's busy or
  *   spinning code never keeps another app waiting for it.
@@ -147,6 +158,10 @@ export class RuntimePool {
   }
 
   #wait(job: Job, queue: Job[] | undefined): void {
+    if (job.signal?.aborted) {
+      job.reject(new FaztError("UNAVAILABLE", "the client went away before the app's code ran"));
+      return;
+    }
     if (queue && queue.length >= MAX_WAITING_PER_APP) {
       job.reject(
         new FaztError("UNAVAILABLE", "too many requests are waiting for this app's code: try again", {
@@ -179,7 +194,7 @@ export class RuntimePool {
    */
   #slotFor(appId: string): Slot | undefined {
     const busy = this.#busy.get(appId) ?? 0;
-    if (busy >= this.size.base) return undefined;
+    if (busy >= this.size.perApp) return undefined;
     // Spares are for apps that have nothing running: a busy app waits for its own workers.
     const spareOk = busy === 0;
     let idleBase: Slot | undefined;
@@ -239,19 +254,19 @@ export class RuntimePool {
       limits: job.limits,
     };
     slot.worker.postMessage(msg);
-    this.#keepSpareReady();
+    this.#keepOneReady();
   }
 
   /**
-   * With every worker busy, one spare is started ahead (engine loaded), so
-   * that a request of another app is answered without waiting for a worker
-   * to start (~200 ms, more while others spin).
+   * With every worker busy, one more is started ahead (engine loaded; a
+   * base one while there are fewer than `base`, else a spare), so that the
+   * next request of another app is answered without waiting for a worker to
+   * start (measured: 0.2–1.6 s while another spins).
    */
-  #keepSpareReady(): void {
+  #keepOneReady(): void {
     if (this.#running.size < this.#slots.length || this.#slots.length >= this.size.max) return;
-    // Base workers are started as requests need them; a spare only once they all exist.
-    if (this.#slots.filter((s) => !s.spare).length < this.size.base) return;
-    this.#idle(this.#spawn(true));
+    const bases = this.#slots.filter((s) => !s.spare).length;
+    this.#idle(this.#spawn(bases >= this.size.base));
   }
 
   /** A spare worker with nothing to do ends after a while, unless it is the one ready while all others are busy. */
@@ -259,8 +274,8 @@ export class RuntimePool {
     if (!slot.spare) return;
     slot.idleTimer = setTimeout(() => {
       if (slot.job) return;
-      const othersBusy = this.#slots.every((s) => s === slot || s.job);
-      if (othersBusy) this.#idle(slot);
+      const others = this.#slots.filter((s) => s !== slot);
+      if (others.length >= this.size.base && others.every((s) => s.job)) this.#idle(slot);
       else this.#remove(slot);
     }, this.size.spareIdleMs ?? 30_000);
     (slot.idleTimer as { unref?: () => void }).unref?.();

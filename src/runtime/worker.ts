@@ -1,7 +1,10 @@
 /**
  * A runtime worker: a thread of its own that runs app code, so a handler
  * that spins never stalls static serving. It holds one QuickJS runtime per
- * app (per deployed version) and its own database connection.
+ * app (per deployed version) that ran here — an app may run on several
+ * workers, each with its own runtime and module state — and its own
+ * database connection (SQLite's busy timeout lets the workers' writes wait
+ * for each other; src/db/open.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { FaztError } from "../core/errors.ts";

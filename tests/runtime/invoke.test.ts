@@ -72,7 +72,7 @@ beforeAll(async () => {
     dbPath: s.store.path,
     log: silentLogger,
     limits: () => ({ timeoutMs: 2000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
-    size: { base: 1, max: 2, spareIdleMs: 100 },
+    size: { base: 1, max: 2, perApp: 1, spareIdleMs: 100 },
   });
 });
 afterAll(async () => {
@@ -163,7 +163,7 @@ describe("scheduling: one base worker, one spare", () => {
       dbPath: s.store.path,
       log: silentLogger,
       limits: () => ({ timeoutMs: 5000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
-      size: { base: 1, max: 1 },
+      size: { base: 1, max: 1, perApp: 1 },
     });
     const running = other.invoke(apps.alpha!, request("/api/spin"));
     const waiting = other.invoke(apps.alpha!, request("/api/spin"));

@@ -85,7 +85,7 @@ test("app B answers while app A has more spinning requests in flight than there 
   events.push("static");
 
   console.log(
-    `app B answered in ${latencies.map((ms) => `${ms.toFixed(1)} ms`).join(", ")} (the first on a fresh worker) ` +
+    `app B answered in ${latencies.map((ms) => `${ms.toFixed(1)} ms`).join(", ")} (the first starts its runtime) ` +
       `while ${spinners} requests of app A spun (A on up to ${perApp} of ${max} workers, ${TIMEOUT_MS} ms limit)`,
   );
 

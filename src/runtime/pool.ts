@@ -119,6 +119,8 @@ export class RuntimePool {
   #closed = false;
   /** The engine as the first worker compiled it: later workers instantiate it without compiling. */
   #wasm: WebAssembly.Module | undefined;
+  /** A worker is to be started ahead once the engine is compiled (before, it would compile again). */
+  #readyWanted = false;
 
   constructor(
     readonly dbPath: string,
@@ -237,8 +239,9 @@ export class RuntimePool {
     worker.postMessage({ type: "init", dbPath: this.dbPath, wasm: this.#wasm } satisfies InitMessage);
     const slot: Slot = { worker, spare, jobs: [], retiring: false, warm: new Set() };
     worker.onmessage = (event: MessageEvent<DoneMessage | CompiledMessage>) => {
-      if (event.data.type === "compiled") this.#wasm ??= event.data.wasm;
-      else this.#done(slot, event.data);
+      if (event.data.type !== "compiled") return this.#done(slot, event.data);
+      this.#wasm ??= event.data.wasm;
+      if (this.#readyWanted) this.#keepOneReady();
     };
     worker.onerror = (event) => {
       this.log.error("runtime worker failed", { error: String(event.message ?? event) });
@@ -285,7 +288,13 @@ export class RuntimePool {
    * start (measured: 0.2–1.6 s while another spins).
    */
   #keepOneReady(): void {
+    this.#readyWanted = false;
+    if (this.#closed) return;
     if (this.#slots.length >= this.size.max || this.#slots.some((s) => s.jobs.length === 0)) return;
+    if (!this.#wasm) {
+      this.#readyWanted = true;
+      return;
+    }
     const bases = this.#slots.filter((s) => !s.spare).length;
     this.#idle(this.#spawn(bases >= this.size.base));
   }

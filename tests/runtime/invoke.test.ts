@@ -121,7 +121,7 @@ describe("invoke(app, event)", () => {
 });
 
 describe("scheduling: one base worker, one spare", () => {
-  test("app B is answered while app A keeps every worker it may use spinning; A's requests wait in A's queue", async () => {
+  test("app B is answered while app A keeps every worker it may use spinning; A's other requests wait in line", async () => {
     const finished: string[] = [];
     const spins = [1, 2, 3].map((n) =>
       rt.invoke(apps.alpha!, request("/api/spin", `spin-${n}`)).then((res) => {
@@ -157,6 +157,39 @@ describe("scheduling: one base worker, one spare", () => {
     await spin;
     for (let i = 0; i < 100 && rt.stats().spares > 0; i++) await Bun.sleep(50);
     expect(rt.stats().spares).toBe(0);
+  });
+
+  test("a waiting request is dropped when its client goes away; past 512 waiting, 503 at once", async () => {
+    // No spare: while A spins on the only worker, B's requests wait.
+    const small = createRuntime({
+      dbPath: s.store.path,
+      log: silentLogger,
+      limits: () => ({ timeoutMs: 5000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
+      size: { base: 1, max: 1, perApp: 1 },
+    });
+    try {
+      const spin = small.invoke(apps.alpha!, request("/api/spin")).catch((e) => e);
+      const client = new AbortController();
+      const left = small.invoke(apps.beta!, request("/api/b"), { signal: client.signal });
+      expect(small.stats()).toMatchObject({ busy: 1, waiting: 1 });
+      client.abort();
+      await expect(left).rejects.toThrow("the client went away before the app's code ran");
+      expect(small.stats().waiting).toBe(0);
+
+      const queued = Array.from({ length: 512 }, () =>
+        small.invoke(apps.beta!, request("/api/b")).catch((e) => e),
+      );
+      const over = small.invoke(apps.beta!, request("/api/b"));
+      const refused = (await over.catch((e) => e)) as FaztError;
+      expect(refused).toBeInstanceOf(FaztError);
+      expect(refused.status).toBe(503);
+      expect(refused.headers["retry-after"]).toBe("1");
+      expect(small.stats().waiting).toBe(512);
+      small.close();
+      await Promise.all([spin, ...queued]);
+    } finally {
+      small.close();
+    }
   });
 
   test("close() ends the workers; what was running or waiting, and what comes after, is refused", async () => {

@@ -1,6 +1,6 @@
 /**
  * The apps bench/runtime deploys: each an `api/main.js` in module style
- * (SPEC §8), and one static page.
+ * (`export default`), and one static page.
  */
 import type { SiteFile } from "../static/files.ts";
 

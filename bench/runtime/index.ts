@@ -12,6 +12,8 @@
  * 3. Isolation: app B's static 2 KiB page while app A spins in `while (true)`
  *    (a background client keeps SPIN_CLIENTS requests to A in flight, each cut
  *    at 5 s with a 504), against B's undisturbed figure of the same round.
+ * 3b. App B's p99 latency while app A spins on every worker it may use
+ *    (fairness.ts), against B's undisturbed p99 of the same round.
  * 4. Memory: a fresh Fazt per round, 50 apps each deployed with a tiny
  *    module-style handler and warmed by one request; VmRSS after.
  *
@@ -47,6 +49,7 @@ import { type Probe, type ProbeInit, probe } from "../static/probe.ts";
 import { type FaztServer, startFazt } from "../static/servers.ts";
 import { type WrkResult, wrk } from "../static/wrk.ts";
 import { FIND, FIND_DOCS, HELLO, INSERT, SPIN, tinyAnswer, tinyApp } from "./apps.ts";
+import { cpuSeconds, latencyRound, spinner } from "./fairness.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -124,54 +127,6 @@ async function load(bin: string, t: Target, connections = CONNECTIONS): Promise<
 }
 
 const show = (r: WrkResult) => `${r.requestsPerSec.toFixed(0)} req/s ${r.latencyAvgMs.toFixed(2)} ms`;
-
-/**
- * Keeps `clients` requests to the spinning app in flight until stopped; each
- * is cut by Fazt at its time limit. Anything but a 504 is a failure.
- */
-function spinner(port: number, host: string, clients: number) {
-  let running = true;
-  const statuses = new Map<number, number>();
-  const errors: string[] = [];
-  const loop = async () => {
-    while (running) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/api/spin`, {
-          headers: { host },
-          signal: AbortSignal.timeout(60_000),
-        });
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      } catch (e) {
-        errors.push(String(e));
-        await Bun.sleep(100);
-      }
-    }
-  };
-  const loops = Promise.all(Array.from({ length: clients }, loop));
-  return {
-    /** Stops asking and waits for the requests in flight; returns how they were answered. */
-    async stop(): Promise<string> {
-      running = false;
-      await loops;
-      const odd = [...statuses].filter(([s]) => s !== 504);
-      if (errors.length > 0 || odd.length > 0) {
-        throw new Error(
-          `the spinning app answered ${odd.map(([s, n]) => `${n}× ${s}`).join(", ") || "only 504"}; errors: ${errors.slice(0, 3).join("; ")}`,
-        );
-      }
-      return `${statuses.get(504) ?? 0}× 504`;
-    },
-  };
-}
-
-/** Fazt's CPU time (user + system, all threads) in seconds, from /proc/<pid>/stat. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Bun.file(`/proc/${pid}/stat`).text();
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // Fields 14 and 15 (utime, stime) are at 11 and 12 after the state field; in clock ticks (100/s).
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 /** A fresh Fazt with `MEMORY_APPS` tiny apps, each warmed by one request: VmRSS before and after. */
 async function memoryRound(bin: string, dir: string): Promise<{ idle: number; after: number; ms: number }> {
@@ -277,6 +232,7 @@ export async function run(): Promise<Result[]> {
       find: { fazt: [] as number[], bun: [] as number[] },
       page: { calm: [] as number[], spin: [] as number[] },
     };
+    const p99 = { calm: [] as number[], spin: [] as number[] };
     const memory = { idle: [] as number[], after: [] as number[] };
     for (let round = 1; round <= ROUNDS; round++) {
       const faztFirst = round % 2 === 1;
@@ -315,6 +271,13 @@ export async function run(): Promise<Result[]> {
       }
       const x = rps.page.spin.at(-1)! / rps.page.calm.at(-1)!;
       note(`  round ${round} static B: ${line.join(" | ")} → ${x.toFixed(2)}×`);
+
+      const lat = await latencyRound(tools.wrk, targets.hello.fazt, "spin.localhost", SECONDS, !faztFirst);
+      p99.calm.push(lat.calm);
+      p99.spin.push(lat.spin);
+      note(
+        `  round ${round} B's p99: undisturbed ${lat.calm.toFixed(2)} ms | A spinning ${lat.spin.toFixed(2)} ms`,
+      );
 
       const m = await memoryRound(bin, join(tmp, `memory-${round}`));
       memory.idle.push(m.idle);
@@ -365,6 +328,14 @@ export async function run(): Promise<Result[]> {
         baseline: rps.page.calm,
         baselineName: "B undisturbed",
         minRatio: 0.5,
+      },
+      {
+        metric: "app B's p99 latency while app A spins on every worker",
+        unit: "ms",
+        fazt: p99.spin,
+        baseline: p99.calm,
+        baselineName: "B undisturbed",
+        maxValue: 50,
       },
       {
         metric: `RSS, ${MEMORY_APPS} apps warmed (VmRSS)`,

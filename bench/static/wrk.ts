@@ -14,6 +14,8 @@ export interface WrkResult {
   /** Bytes read per response, headers included (wrk's rounded total / requests). */
   bytesPerResponse: number;
   latencyAvgMs: number;
+  /** The 99th percentile of latency, when the run asked for the distribution (`latency`). */
+  latencyP99Ms?: number;
 }
 
 const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
@@ -39,12 +41,15 @@ export function parseWrk(out: string): WrkResult {
   const total = need(/(\d+) requests in [\d.]+\w+, ([\d.]+)([KMGT]?B) read/, "request count");
   const latency = need(/Latency\s+([\d.]+)(us|ms|s|m)\b/, "latency");
   const requests = Number(total[1]);
+  // With --latency: "Latency Distribution" lines such as "     99%    1.02ms".
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(out);
   return {
     requestsPerSec: Number(rps[1]),
     bytesPerSec: bytes(tps[1]!, tps[2]!),
     requests,
     bytesPerResponse: bytes(total[2]!, total[3]!) / requests,
     latencyAvgMs: ms(latency[1]!, latency[2]!),
+    ...(p99 ? { latencyP99Ms: ms(p99[1]!, p99[2]!) } : {}),
   };
 }
 
@@ -66,6 +71,8 @@ export interface WrkOptions {
   seconds: number;
   /** A Lua script for wrk (`-s`), e.g. one that POSTs a body. */
   script?: string;
+  /** Also print the latency distribution (`--latency`): WrkResult.latencyP99Ms. */
+  latency?: boolean;
 }
 
 /**
@@ -89,6 +96,7 @@ export async function wrk(
     "-H",
     `Host: ${o.host}`,
     ...(o.script === undefined ? [] : ["-s", o.script]),
+    ...(o.latency ? ["--latency"] : []),
     o.url,
   ];
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });

@@ -18,6 +18,10 @@ export type ErrorCode =
   | "INTERNAL"
   | "UNAVAILABLE"
   | "TIMEOUT"
+  /** App code threw, or answered what HTTP cannot carry (runtime/failure.ts). */
+  | "HANDLER_ERROR"
+  /** App code passed its heap limit. */
+  | "OUT_OF_MEMORY"
   | "SCHEMA_TOO_NEW"
   | "DATABASE_UNREADABLE"
   | "PORT_IN_USE"
@@ -40,6 +44,8 @@ const defaultStatus: Record<ErrorCode, number> = {
   INTERNAL: 500,
   UNAVAILABLE: 503,
   TIMEOUT: 504,
+  HANDLER_ERROR: 500,
+  OUT_OF_MEMORY: 500,
   SCHEMA_TOO_NEW: 500,
   DATABASE_UNREADABLE: 500,
   PORT_IN_USE: 500,

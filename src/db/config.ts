@@ -46,7 +46,7 @@ export const configSchema = v.strictObject({
   maxFiles: sizeSchema,
   maxBodyBytes: sizeSchema,
   backupKeep: v.pipe(v.number(), v.integer(), v.minValue(0)),
-  /** App code (SPEC §8): time per request, heap per app, multipart bodies. */
+  /** App code (docs/app-code.md, "Limits"): time per request, heap per app, multipart bodies. */
   appTimeoutMs: v.pipe(v.number(), v.integer(), v.minValue(10), v.maxValue(300_000)),
   appMemoryBytes: v.pipe(
     v.number(),
@@ -57,6 +57,11 @@ export const configSchema = v.strictObject({
   appMultipartBytes: sizeSchema,
   /** Requests one client address may have in flight at once (docs/limits.md). */
   maxRequestsPerIp: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
+  /**
+   * The request log on stdout: every request, only those answered 400 or above, or none
+   * (applied by http/middleware/access-log.ts; a running server picks a change up within a second).
+   */
+  accessLog: v.picklist(["all", "errors", "off"], "must be all, errors or off"),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;
@@ -84,6 +89,7 @@ export const defaultConfig: Config = {
   appMemoryBytes: 64 * MiB,
   appMultipartBytes: 10 * MiB,
   maxRequestsPerIp: 256,
+  accessLog: "all",
 };
 
 /** What a caller may change: any subset of the config, each field validated. */

@@ -5,7 +5,7 @@ import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 import { baseHeaders } from "../hosting/respond.ts";
 import { createHosting, type Hosting } from "../hosting/serve.ts";
-import type { RuntimePool } from "../runtime/pool.ts";
+import type { Runtime } from "../runtime/index.ts";
 
 /** What the server's parts share: the database, the effective config, the log. */
 export interface ServerContext {
@@ -19,7 +19,8 @@ export interface ServerContext {
   closeRuntime(): void;
   /**
    * Run before a graceful stop begins, by parts loaded on demand that hold
-   * long-lived requests (log streams): the server need not import them to stop.
+   * long-lived requests (log streams) or timers (the access-log follower):
+   * the server need not import them to stop.
    */
   beforeStop: Array<() => void>;
   startedAt: number;
@@ -35,40 +36,39 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
     const token = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
     return token ? sessionUser(store, token) : null;
   };
-  let pool: Promise<RuntimePool> | undefined;
+  // The runtime (workers, QuickJS) is loaded on the first API request, never at start-up.
+  let loaded: Promise<{ runtime: Runtime; runApi: typeof import("../runtime/index.ts").runApi }> | undefined;
   const runtime = () =>
-    (pool ??= import("../runtime/pool.ts").then(
-      // Limits are read per request, so a config change applies to the next one.
-      (m) =>
-        new m.RuntimePool(
-          store.path,
-          () => ({
-            timeoutMs: ctx.config.appTimeoutMs,
-            memoryBytes: ctx.config.appMemoryBytes,
-            stackBytes: 256 * 1024,
-            development: ctx.config.env === "development",
-          }),
-          log,
-        ),
-    ));
+    (loaded ??= import("../runtime/index.ts").then((m) => ({
+      runApi: m.runApi,
+      runtime: m.createRuntime({
+        dbPath: store.path,
+        log,
+        // Read per request, so a config change applies to the next one.
+        limits: () => ({
+          timeoutMs: ctx.config.appTimeoutMs,
+          memoryBytes: ctx.config.appMemoryBytes,
+          stackBytes: 256 * 1024,
+          development: ctx.config.env === "development",
+        }),
+      }),
+    })));
   const ctx: ServerContext = {
     store,
     log,
     config,
-    // The private gate (SPEC §6) admits any signed-in user.
+    // The private/ gate admits any signed-in user.
     hosting: createHosting(store, config, userOf, async (req, site, common, rewritten) => {
-      // The runtime (workers, QuickJS) is loaded on the first API request, never at start-up.
-      const { runApi } = await import("../runtime/http.ts");
-      const pool = await runtime();
+      const { runtime: rt, runApi } = await runtime();
       const app = { id: site.appId, name: site.appName, versionId: site.versionId };
       const limits = {
         maxBodyBytes: ctx.config.maxBodyBytes,
         maxMultipartBytes: ctx.config.appMultipartBytes,
       };
-      return runApi(pool, req, app, userOf(req), baseHeaders(common), limits, { store, rewritten });
+      return runApi(rt, req, app, userOf(req), baseHeaders(common), limits, { store, rewritten });
     }),
     closeRuntime() {
-      void pool?.then((p) => p.close());
+      void loaded?.then((m) => m.runtime.close());
     },
     beforeStop: [],
     startedAt: Date.now(),
@@ -76,7 +76,33 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };
     },
   };
+  followAccessLog(ctx, () => ({ ...readConfig(store), ...stripUndefined(overrides) }).accessLog);
   return ctx;
+}
+
+/**
+ * `server set-config --access-log` writes the database from another process:
+ * checked once a second (only when the database changed, which SQLite's
+ * `data_version` tells cheaply), so a running server follows within a second.
+ * Other keys changed that way still wait for the next start.
+ */
+function followAccessLog(ctx: ServerContext, stored: () => Config["accessLog"]): void {
+  const version = () => ctx.store.sqlite.query<{ data_version: number }, []>("PRAGMA data_version").get();
+  let seen = version()?.data_version;
+  const timer = setInterval(() => {
+    try {
+      const now = version()?.data_version;
+      if (now === seen) return;
+      seen = now;
+      const accessLog = stored();
+      if (accessLog !== ctx.config.accessLog) ctx.config = { ...ctx.config, accessLog };
+    } catch {
+      // the database was closed: nothing left to follow
+      clearInterval(timer);
+    }
+  }, 1000);
+  timer.unref?.();
+  ctx.beforeStop.push(() => clearInterval(timer));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

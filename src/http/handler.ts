@@ -56,17 +56,7 @@ export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): H
       const length = res.headers.get("content-length");
       bytes = length === null ? null : Number(length);
     }
-    logRequest(
-      ctx.log,
-      req.method,
-      meta.path,
-      res.status,
-      bytes,
-      meta.requestId,
-      meta.startedAt,
-      meta.host,
-      ip,
-    );
+    logRequest(ctx, req.method, meta.path, res.status, bytes, meta.requestId, meta.startedAt, meta.host, ip);
     return res;
   };
 

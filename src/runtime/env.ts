@@ -1,5 +1,5 @@
 /**
- * An app's environment (SPEC §5 `fazt app env`, §8 `fazt.env`): string
+ * An app's environment (`fazt app env`, `fazt.env` in app code): string
  * values by key in `app_env`, read whole by the sandbox on each request (so a
  * change takes effect on the next request) and never listed back in full.
  */

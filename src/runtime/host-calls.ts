@@ -4,6 +4,7 @@
  * Everything crosses as JSON; nothing of the host is handed to the VM.
  */
 import { VERSION } from "../core/build-info.ts";
+import { FaztError } from "../core/errors.ts";
 import type { WireUser } from "./wire.ts";
 
 /** What app code may reach on the host, for one app: storage, logs, env, its files. */
@@ -13,17 +14,6 @@ export interface HostServices {
   env(): Record<string, string>;
   /** The version's `api/` and `private/` files by path. */
   files: Map<string, Uint8Array>;
-}
-
-/** An error raised on the host side of a call, with Fazt's status and code when it is meant for the client. */
-export class HostError extends Error {
-  constructor(
-    message: string,
-    readonly status = 0,
-    readonly code = "",
-  ) {
-    super(message);
-  }
 }
 
 /** The request being served: who asks, under which id, with which env. */
@@ -42,7 +32,7 @@ const decoder = new TextDecoder();
 /** Normalises `name` relative to `from` inside `api/`; anything leaving it is refused. */
 export function resolveApiPath(from: string, name: string): string {
   if (!name.startsWith("./") && !name.startsWith("../"))
-    throw new HostError(`cannot import "${name}": only relative files of api/`);
+    throw new FaztError("HANDLER_ERROR", `cannot import "${name}": only relative files of api/`);
   const parts = from.split("/").slice(0, -1);
   for (const seg of name.split("/")) {
     if (seg === "." || seg === "") continue;
@@ -50,7 +40,7 @@ export function resolveApiPath(from: string, name: string): string {
     else parts.push(seg);
   }
   let path = parts.join("/");
-  if (!path.startsWith("api/")) throw new HostError(`cannot import "${name}": outside api/`);
+  if (!path.startsWith("api/")) throw new FaztError("HANDLER_ERROR", `cannot import "${name}": outside api/`);
   if (!/\.(m?js|json)$/.test(path)) path += ".js";
   return path;
 }
@@ -58,7 +48,7 @@ export function resolveApiPath(from: string, name: string): string {
 function privatePath(arg: unknown): string {
   const p = String(arg ?? "").replace(/^\/+/, "");
   if (!p || p.split("/").some((s) => s === ".." || s === "." || s === "") || p.includes("\\")) {
-    throw new HostError(`refused private path "${String(arg)}"`, 400, "VALIDATION_FAILED");
+    throw new FaztError("VALIDATION_FAILED", `refused private path "${String(arg)}"`);
   }
   return `private/${p}`;
 }
@@ -105,7 +95,7 @@ export function hostCall(c: CallContext, op: string, args: unknown): unknown {
     }
     case "source": {
       const bytes = services.files.get(String(args));
-      if (!bytes) throw new HostError(`cannot require "${String(args)}": no such file`);
+      if (!bytes) throw new FaztError("HANDLER_ERROR", `cannot require "${String(args)}": no such file`);
       return decoder.decode(bytes);
     }
     default: {

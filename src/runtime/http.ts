@@ -11,14 +11,15 @@ import {
 } from "../hosting/index.ts";
 // The server's one body reader: counted while it streams (413 at the limit).
 import { readBody } from "../http/body.ts";
+import { errorWire } from "./failure.ts";
 import { appendLog } from "./logs.ts";
-import type { RuntimePool } from "./pool.ts";
-import type { WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
+import type { Runtime } from "./runtime.ts";
+import type { AppRef, WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
 
 export interface ApiLimits {
-  /** JSON and text bodies (SPEC §8: 1 MiB). */
+  /** JSON and text bodies (1 MiB by default: config `maxBodyBytes`). */
   maxBodyBytes: number;
-  /** Multipart bodies (SPEC §8: 10 MiB). */
+  /** Multipart bodies (10 MiB by default: config `appMultipartBytes`). */
   maxMultipartBytes: number;
 }
 
@@ -122,11 +123,11 @@ export function toWireUser(user: UserInfo | null): WireUser | null {
   };
 }
 
-/** Runs an app's handler for `/api/*` in a runtime worker and builds the response. */
+/** Runs an app's handler for `/api/*` through `runtime.invoke` and builds the response. */
 export async function runApi(
-  pool: RuntimePool,
+  runtime: Runtime,
   req: Request,
-  app: { id: string; name: string; versionId: string },
+  app: AppRef,
   user: UserInfo | null,
   common: Record<string, string>,
   limits: ApiLimits,
@@ -134,18 +135,20 @@ export async function runApi(
 ): Promise<Response> {
   const wire = await toWire(req, limits, opts.rewritten);
   const requestId = common["x-request-id"] ?? "";
-  const res = await pool.run({
+  const res = await runtime.invoke(
     app,
-    req: wire,
-    user: toWireUser(user),
-    requestId,
-    browser: prefersHtml(req.headers.get("accept")),
-  });
+    {
+      type: "request",
+      req: wire,
+      user: toWireUser(user),
+      requestId,
+      browser: prefersHtml(req.headers.get("accept")),
+    },
+    { signal: req.signal },
+  );
   const warn = (message: string) => appendLog(opts.store, app.id, { level: "warn", message, requestId });
   return appResponse(req, res, common, warn);
 }
-
-const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
  * The handler's answer as an HTTP response. Headers an app may not send
@@ -160,16 +163,12 @@ export function appResponse(
   warn: (message: string) => void,
 ): Response {
   // A classic-style `respond("201", …)` carries a string: the number it names counts.
-  const status = Number(res.status);
+  let status = Number(res.status);
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     warn(`the handler answered status ${String(res.status)}, outside 200–599: 500 was sent instead`);
-    const error = {
-      code: "HANDLER_ERROR",
-      message: "the app's code answered an invalid status",
-      requestId: common["x-request-id"] ?? "",
-    };
-    const body = req.method === "HEAD" ? null : JSON.stringify({ error });
-    return new Response(body, { status: 500, headers: { ...common, "content-type": JSON_TYPE } });
+    const invalid = new FaztError("HANDLER_ERROR", "the app's code answered an invalid status");
+    res = errorWire(invalid, common["x-request-id"] ?? "");
+    status = res.status;
   }
   const headers: Record<string, string> = { ...common };
   const cookies: string[] = [];

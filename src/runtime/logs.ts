@@ -1,5 +1,5 @@
 /**
- * An app's log (SPEC §8 `console.*`, §5 `fazt app logs`): lines in the
+ * An app's log (`console.*` in app code, `fazt app logs`): lines in the
  * `app_logs` table, read back by id, trimmed by age and count, and announced
  * to in-process subscribers (the SSE stream) the moment they are written.
  */

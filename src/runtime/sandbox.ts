@@ -5,25 +5,18 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
-import { type Broken, failureWire, QuickJSThrown } from "./failure.ts";
+import { FaztError } from "../core/errors.ts";
+import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
-import { type CallContext, HostError, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
+import { type CallContext, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
 import preludeApp from "./prelude/app.js" with { type: "text" };
 import preludeBase from "./prelude/base.js" with { type: "text" };
 import preludeWeb from "./prelude/web.js" with { type: "text" };
 import { isModuleSource } from "./source.ts";
-import type { RunMessage, WireResponse, WireUser } from "./wire.ts";
+import type { AppRef, Limits, RequestEvent, WireResponse, WireUser } from "./wire.ts";
 
 export type { Broken } from "./failure.ts";
 export { type HostServices, resolveApiPath } from "./host-calls.ts";
-
-export interface Limits {
-  timeoutMs: number;
-  memoryBytes: number;
-  stackBytes: number;
-  /** The instance's env is `development`: a thrown message is shown to the client. */
-  development?: boolean;
-}
 
 /** How a request ended: its answer, and what the worker must do with the runtime. */
 export interface Outcome {
@@ -57,12 +50,12 @@ export class AppRuntime {
 
   constructor(
     qjs: QuickJSWASMModule,
-    readonly app: { id: string; name: string; versionId: string },
+    readonly app: AppRef,
     readonly services: HostServices,
     public limits: Limits,
   ) {
     const main = services.files.get("api/main.js");
-    if (!main) throw new HostError("this app has no api/main.js");
+    if (!main) throw new FaztError("HANDLER_ERROR", "this app has no api/main.js");
     this.#source = decoder.decode(main);
     this.#module = isModuleSource(this.#source);
     this.#heap = heapGuard(qjs);
@@ -96,13 +89,15 @@ export class AppRuntime {
         const v = hostCall(calls, op, args);
         return this.vm.newString(JSON.stringify(v === undefined ? null : { v }));
       } catch (e) {
-        const err = e as { message?: string; status?: number; code?: string };
+        // A client error keeps its status and code inside the VM (an uncaught one answers with
+        // them); anything else is a plain Error there, as if the app's code had thrown it.
+        const marked = e instanceof FaztError && e.status < 500;
         return this.vm.newString(
           JSON.stringify({
             __error: {
-              message: err.message ?? String(e),
-              status: err.status ?? 0,
-              code: err.code ?? "",
+              message: e instanceof Error ? e.message : String(e),
+              status: marked ? e.status : 0,
+              code: marked ? e.code : "",
               name: "Error",
             },
           }),
@@ -127,21 +122,22 @@ export class AppRuntime {
   }
 
   /** Runs one request to completion (or to its limit). */
-  async handle(msg: RunMessage): Promise<Outcome> {
-    this.limits = msg.limits;
+  async handle(event: RequestEvent, limits: Limits): Promise<Outcome> {
+    this.limits = limits;
     const deadline = Date.now() + this.limits.timeoutMs;
     this.#deadline(deadline);
-    this.#user = msg.user;
-    this.#requestId = msg.requestId;
+    this.#user = event.user;
+    this.#requestId = event.requestId;
     this.#env = this.services.env();
     this.#heap.limit(this.limits.memoryBytes);
     let outcome: Outcome;
     try {
-      outcome = { res: await this.#run(msg, deadline), broken: null };
+      outcome = { res: await this.#run(event, deadline), broken: null };
     } catch (e) {
       outcome = failureWire(e, {
-        msg,
-        log: (level, message) => this.services.log(level, message, msg.requestId),
+        event,
+        limits,
+        log: (level, message) => this.services.log(level, message, event.requestId),
         pastDeadline: Date.now() >= deadline,
         heapRefused: this.#heap.refused,
       });
@@ -156,7 +152,7 @@ export class AppRuntime {
       this.services.log(
         "warn",
         `the app's code keeps more than ${this.limits.memoryBytes} bytes between requests: its state was reset`,
-        msg.requestId,
+        event.requestId,
       );
       outcome.oversized = true;
     }
@@ -164,7 +160,8 @@ export class AppRuntime {
   }
 
   /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the wire form. */
-  async #run(msg: RunMessage, deadline: number): Promise<WireResponse> {
+  async #run(event: RequestEvent, deadline: number): Promise<WireResponse> {
+    const { req } = event;
     const vm = this.vm;
     let call: ReturnType<QuickJSContext["callFunction"]>;
     if (this.#module) {
@@ -172,16 +169,16 @@ export class AppRuntime {
       const dispatch = vm.getProp(vm.global, "__dispatch");
       const json = vm.newString(
         JSON.stringify({
-          method: msg.req.method,
-          url: msg.req.url,
-          headers: msg.req.headers,
-          body: msg.req.body,
-          form: msg.req.form,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: req.body,
+          form: req.form,
           ctx: {
             app: { id: this.app.id, name: this.app.name },
-            user: msg.user,
+            user: event.user,
             env: this.#env,
-            requestId: msg.requestId,
+            requestId: event.requestId,
           },
         }),
       );
@@ -192,12 +189,12 @@ export class AppRuntime {
       const classic = vm.getProp(vm.global, "__classic");
       const json = vm.newString(
         JSON.stringify({
-          method: msg.req.method,
-          path: msg.req.path,
-          query: msg.req.query,
-          headers: msg.req.headers,
-          body: msg.req.parsed,
-          files: msg.req.files,
+          method: req.method,
+          path: req.path,
+          query: req.query,
+          headers: req.headers,
+          body: req.parsed,
+          files: req.files,
         }),
       );
       call = vm.callFunction(classic, vm.undefined, json, this.#sourceHandle());
@@ -247,7 +244,10 @@ export class AppRuntime {
     const kind = this.vm.typeof(def);
     if (kind !== "function" && kind !== "object") {
       def.dispose();
-      throw new HostError("api/main.js must `export default` a function or an object with fetch()");
+      throw new FaztError(
+        "HANDLER_ERROR",
+        "api/main.js must `export default` a function or an object with fetch()",
+      );
     }
     // The prelude's dispatcher calls it from there on.
     this.vm.setProp(this.vm.global, "__handler", def);
@@ -257,7 +257,7 @@ export class AppRuntime {
 
   /** A call's value, or its exception read out of the VM (keeping Fazt's status marks). */
   #unwrap(r: ReturnType<QuickJSContext["callFunction"]>): QuickJSHandle {
-    if (r.error) throw new QuickJSThrown(this.vm, r.error);
+    if (r.error) throw vmError(this.vm, r.error);
     return r.value;
   }
 
@@ -268,7 +268,7 @@ export class AppRuntime {
       const jobs = this.rt.executePendingJobs();
       if (jobs.error) {
         h.dispose();
-        throw new QuickJSThrown(vm, jobs.error);
+        throw vmError(vm, jobs.error);
       }
       const state = vm.getPromiseState(h);
       if (state.type === "fulfilled") {
@@ -278,8 +278,7 @@ export class AppRuntime {
       }
       if (state.type === "rejected") {
         h.dispose();
-        const err = state.error;
-        throw new QuickJSThrown(vm, err);
+        throw vmError(vm, state.error);
       }
       const run = vm.getProp(vm.global, "__runTimers");
       const next = vm.unwrapResult(vm.callFunction(run, vm.undefined));
@@ -289,11 +288,11 @@ export class AppRuntime {
       if (this.rt.hasPendingJob()) continue;
       if (delay < 0) {
         h.dispose();
-        throw new HostError("the handler's promise never settled", 500, "HANDLER_ERROR");
+        throw new FaztError("HANDLER_ERROR", "the handler's promise never settled");
       }
       if (Date.now() + delay > deadline) {
         h.dispose();
-        throw new HostError("interrupted", 504, "TIMEOUT");
+        throw new FaztError("TIMEOUT", "interrupted");
       }
       await Bun.sleep(delay);
     }

@@ -6,7 +6,7 @@
  */
 
 /**
- * Module style (SPEC §8) is a file with an `import` or `export` statement at
+ * Module style (`export default`) is a file with an `import` or `export` statement at
  * the start of a line; anything else is a classic script run per request.
  */
 export const isModuleSource = (src: string): boolean => /(^|\n)\s*(export|import)\s/.test(src);

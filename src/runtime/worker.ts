@@ -1,23 +1,30 @@
 /**
  * A runtime worker: a thread of its own that runs app code, so a handler
  * that spins never stalls static serving. It holds one QuickJS runtime per
- * app (per deployed version) and its own database connection.
+ * app (per deployed version) that ran here — an app may run on several
+ * workers, each with its own runtime and module state — and its own
+ * database connection (SQLite's busy timeout lets the workers' writes wait
+ * for each other; src/db/open.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
+import { FaztError } from "../core/errors.ts";
 import { openStore, type Store } from "../db/open.ts";
 import { createStorage } from "../storage/index.ts";
-import { loadEngine } from "./engine.ts";
+import { compileEngine, loadEngine } from "./engine.ts";
 import { readEnv } from "./env.ts";
+import { errorWire } from "./failure.ts";
 import { appendLog, type LogLevel } from "./logs.ts";
 import { AppRuntime, type HostServices } from "./sandbox.ts";
-import type { DoneMessage, RunMessage, WireUser } from "./wire.ts";
+import type {
+  CompiledMessage,
+  DoneMessage,
+  InitMessage,
+  InvokeMessage,
+  WireResponse,
+  WireUser,
+} from "./wire.ts";
 
 declare const self: Worker;
-
-interface InitMessage {
-  type: "init";
-  dbPath: string;
-}
 
 let store: Store | undefined;
 let engine: Promise<QuickJSWASMModule> | undefined;
@@ -62,10 +69,7 @@ function services(db: Store, appId: string, versionId: string): HostServices {
     },
     call(op, scope, args, user: WireUser | null) {
       if (scope === "user" && !user) {
-        throw Object.assign(new Error("sign in to use fazt.app.user storage"), {
-          status: 401,
-          code: "UNAUTHORIZED",
-        });
+        throw new FaztError("UNAUTHORIZED", "sign in to use fazt.app.user storage");
       }
       const s = createStorage(db, appId, scope === "user" ? user!.id : "") as unknown as Record<
         string,
@@ -88,7 +92,8 @@ function services(db: Store, appId: string, versionId: string): HostServices {
   };
 }
 
-async function run(msg: RunMessage): Promise<DoneMessage> {
+/** The app's runtime for this version: kept, replaced after a deploy, or made (evicting the least recently used). */
+async function runtimeFor(msg: InvokeMessage): Promise<AppRuntime> {
   const db = store!;
   let rt = runtimes.get(msg.app.id);
   if (rt && rt.app.versionId !== msg.app.versionId) {
@@ -106,7 +111,12 @@ async function run(msg: RunMessage): Promise<DoneMessage> {
     rt = new AppRuntime(await engine, msg.app, services(db, msg.app.id, msg.app.versionId), msg.limits);
     runtimes.set(msg.app.id, rt);
   }
-  const { res, broken, oversized } = await rt.handle(msg);
+  return rt;
+}
+
+async function runRequest(msg: InvokeMessage): Promise<WireResponse> {
+  const rt = await runtimeFor(msg);
+  const { res, broken, oversized } = await rt.handle(msg.event, msg.limits);
   // Finished cleanly but holding too much: freed now, a fresh runtime next time.
   if (oversized) evict(msg.app.id);
   if (broken) {
@@ -116,49 +126,44 @@ async function run(msg: RunMessage): Promise<DoneMessage> {
     lastUsed.delete(msg.app.id);
     unsound = true;
   }
-  return { type: "done", id: msg.id, res, recycle: unsound };
+  return res;
 }
 
-// One request at a time per worker keeps a runtime's state consistent; apps are spread across workers.
+async function invoke(msg: InvokeMessage): Promise<WireResponse> {
+  const { requestId } = msg.event;
+  try {
+    // The pool sends only the event types listed in IMPLEMENTED_EVENTS (wire.ts).
+    return await runRequest(msg);
+  } catch (e) {
+    try {
+      appendLog(store!, msg.app.id, { level: "error", message: String((e as Error).stack ?? e), requestId });
+    } catch {
+      // the log is best effort
+    }
+    const message = `the app's code could not start: ${(e as Error).message}`;
+    return errorWire(new FaztError("HANDLER_ERROR", message), requestId);
+  }
+}
+
+// The pool sends a worker one invocation at a time (a runtime's state and the heap guard rely
+// on it); the chain only keeps that true should two ever arrive.
 let queue: Promise<void> = Promise.resolve();
 
-self.onmessage = (event: MessageEvent<InitMessage | RunMessage>) => {
+self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
   const msg = event.data;
   if (msg.type === "init") {
     store = openStore(msg.dbPath, { create: false });
+    // A worker starts because a request needs it: the engine loads now, alongside that request's message.
+    engine = loadEngine(msg.wasm);
+    if (!msg.wasm) {
+      void compileEngine().then((wasm) =>
+        self.postMessage({ type: "compiled", wasm } satisfies CompiledMessage),
+      );
+    }
     return;
   }
   queue = queue.then(async () => {
-    let done: DoneMessage;
-    try {
-      done = await run(msg);
-    } catch (e) {
-      const body = JSON.stringify({
-        error: {
-          code: "HANDLER_ERROR",
-          message: `the app's code could not start: ${(e as Error).message}`,
-          requestId: msg.requestId,
-        },
-      });
-      done = {
-        type: "done",
-        id: msg.id,
-        res: {
-          status: 500,
-          headers: { "content-type": "application/json; charset=utf-8" },
-          body: Buffer.from(body).toString("base64"),
-        },
-      };
-      try {
-        appendLog(store!, msg.app.id, {
-          level: "error",
-          message: String((e as Error).stack ?? e),
-          requestId: msg.requestId,
-        });
-      } catch {
-        // the log is best effort
-      }
-    }
-    self.postMessage(done);
+    const res = await invoke(msg);
+    self.postMessage({ type: "done", id: msg.id, res, recycle: unsound } satisfies DoneMessage);
   });
 };

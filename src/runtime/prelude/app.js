@@ -108,7 +108,7 @@
       s3: appStore.s3,
       user: storage("user"),
     },
-    // `fazt.env.get("KEY", fallback)` and `fazt.env.KEY` read the same value (SPEC §8).
+    // `fazt.env.get("KEY", fallback)` and `fazt.env.KEY` read the same value.
     env: new Proxy(
       {
         get: (key, fallback) => {

@@ -1,5 +1,5 @@
 // The second part of the prelude: URLSearchParams, URL, Headers, Request,
-// FormData and Response, as SPEC §8 promises them.
+// FormData and Response, as app code expects them from the web platform.
 ((g) => {
   var shared = g.__prelude;
   var utf8Encode = shared.utf8Encode,

@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { FaztError } from "../../../core/errors.ts";
 import { releasePublicKeySchema } from "../../../core/release-source.ts";
 import { parse } from "../../../core/validate.ts";
-import { readConfig, writeConfig } from "../../../db/config.ts";
+import { configSchema, readConfig, writeConfig } from "../../../db/config.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";
@@ -40,6 +40,11 @@ export default defineCommand({
         "Also trust releases signed by this Ed25519 key (base64 of its raw 32 bytes); repeatable. Only here, never over the API",
       valueHint: "KEY",
     },
+    "access-log": {
+      type: "string",
+      description: "The request log on stdout: all, errors (status 400 and above) or off",
+      valueHint: "all|errors|off",
+    },
     "remove-release-public-key": {
       type: "string",
       description: "Stop trusting a key added with --release-public-key; repeatable",
@@ -50,6 +55,9 @@ export default defineCommand({
     const s = session();
     s.localOnly("server set-config");
     const patch = configPatchFromFlags(args);
+    if (args["access-log"] !== undefined) {
+      patch.accessLog = parse(configSchema.entries.accessLog, args["access-log"], "--access-log");
+    }
     const add = flagValues(rawArgs, "release-public-key").map((k) =>
       parse(releasePublicKeySchema, k, "--release-public-key"),
     );

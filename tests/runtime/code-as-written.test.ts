@@ -191,3 +191,19 @@ describe("fazt.auth.requireLogin() weighs Accept like the private/ gate", () => 
     expect(res.status).toBe(401);
   });
 });
+
+test("FormData has the web platform's iteration and editing methods", async () => {
+  await deployFiles(s, "forms", {
+    "api/main.js": `export default () => {
+      const fd = new FormData();
+      fd.append("a", "1"); fd.append("b", "2"); fd.append("a", "3");
+      const seen = [];
+      fd.forEach((v, k) => seen.push(k + "=" + v));
+      fd.set("b", "9"); fd.delete("a");
+      return { keys: [...fd.keys()], values: [...fd.values()], seen, entries: [...fd] };
+    }`,
+  });
+  const r = await call("forms", "/api/x");
+  expect(r.status).toBe(200);
+  expect(r.json).toEqual({ keys: ["b"], values: ["9"], seen: ["a=1", "b=2", "a=3"], entries: [["b", "9"]] });
+});

@@ -214,9 +214,27 @@
     append: function (k, v) {
       this._list.push([k, v]);
     },
+    set: function (k, v) {
+      this.delete(k);
+      this.append(k, v);
+    },
+    delete: function (k) {
+      this._list = this._list.filter((p) => p[0] !== k);
+    },
     get: listGet,
     getAll: listGetAll,
     has: listHas,
+    forEach: function (fn, self) {
+      this._list.forEach(function (p) {
+        fn.call(self, p[1], p[0], this);
+      }, this);
+    },
+    keys: function () {
+      return this._list.map((p) => p[0])[Symbol.iterator]();
+    },
+    values: function () {
+      return this._list.map((p) => p[1])[Symbol.iterator]();
+    },
     entries: function () {
       return this._list.slice()[Symbol.iterator]();
     },

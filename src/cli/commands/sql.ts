@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import * as v from "valibot";
 import { color, columns, emit } from "../output.ts";
 import { connect } from "../peer/index.ts";
+import { repeatedFlag } from "../repeated-flag.ts";
 import { session } from "../session.ts";
 
 const cell = v.union([v.string(), v.number(), v.null(), v.looseObject({ $bytes: v.number() })]);
@@ -30,18 +31,6 @@ function show(value: Cell): string {
   );
 }
 
-/** Every `--param V` / `--param=V`, in order: citty itself keeps only the last of a repeated flag. */
-function paramsOf(rawArgs: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "--") break;
-    if (arg === "--param" && i + 1 < rawArgs.length) out.push(rawArgs[++i]!);
-    else if (arg.startsWith("--param=")) out.push(arg.slice("--param=".length));
-  }
-  return out;
-}
-
 export default defineCommand({
   meta: {
     name: "sql",
@@ -60,7 +49,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const s = session();
     const client = await connect();
-    const params = paramsOf(rawArgs);
+    const params = repeatedFlag(rawArgs, "param");
     const body: Record<string, unknown> = { query: args.query };
     if (params.length > 0) body.params = params;
     if (args.write) body.write = true;

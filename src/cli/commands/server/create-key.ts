@@ -1,19 +1,8 @@
 import { defineCommand } from "citty";
 import { createApiKey } from "../../../auth/api-keys.ts";
 import { color, emit } from "../../output.ts";
+import { repeatedFlag } from "../../repeated-flag.ts";
 import { session } from "../../session.ts";
-
-/** Every value of a repeatable `--NAME V` / `--NAME=V` flag (citty keeps only the last one). */
-function repeated(rawArgs: string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "--") break;
-    if (arg === `--${name}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
-    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-  }
-  return values;
-}
 
 export default defineCommand({
   meta: { name: "create-key", description: "Mint an API key (printed once), made by the owner" },
@@ -29,7 +18,7 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const s = session();
     s.localOnly("server create-key");
-    const apps = repeated(rawArgs, "app");
+    const apps = repeatedFlag(rawArgs, "app");
     const store = await s.openStore({ create: false });
     // With the database in hand the key is the owner's (recorded as its maker).
     const { key, token } = createApiKey(store, {

@@ -4,20 +4,9 @@ import { releasePublicKeySchema } from "../../../core/release-source.ts";
 import { parse } from "../../../core/validate.ts";
 import { configSchema, readConfig, writeConfig } from "../../../db/config.ts";
 import { emit, table } from "../../output.ts";
+import { repeatedFlag } from "../../repeated-flag.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";
-
-/** Every value of a repeatable `--name V` / `--name=V` (citty keeps only the last). */
-function flagValues(rawArgs: string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "--") break;
-    if (arg === `--${name}`) values.push(rawArgs[++i] ?? "");
-    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-  }
-  return values;
-}
 
 export default defineCommand({
   meta: {
@@ -58,10 +47,10 @@ export default defineCommand({
     if (args["access-log"] !== undefined) {
       patch.accessLog = parse(configSchema.entries.accessLog, args["access-log"], "--access-log");
     }
-    const add = flagValues(rawArgs, "release-public-key").map((k) =>
+    const add = repeatedFlag(rawArgs, "release-public-key").map((k) =>
       parse(releasePublicKeySchema, k, "--release-public-key"),
     );
-    const remove = flagValues(rawArgs, "remove-release-public-key").map((k) =>
+    const remove = repeatedFlag(rawArgs, "remove-release-public-key").map((k) =>
       parse(releasePublicKeySchema, k, "--remove-release-public-key"),
     );
     if (Object.keys(patch).length === 0 && add.length === 0 && remove.length === 0)

@@ -161,7 +161,8 @@ export class AppRuntime {
 
   /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the wire form. */
   async #run(event: RequestEvent, deadline: number): Promise<WireResponse> {
-    const { req } = event;
+    // The request as it crossed from the serving thread (its body already read and counted there).
+    const { req: wire } = event;
     const vm = this.vm;
     let call: ReturnType<QuickJSContext["callFunction"]>;
     if (this.#module) {
@@ -169,11 +170,11 @@ export class AppRuntime {
       const dispatch = vm.getProp(vm.global, "__dispatch");
       const json = vm.newString(
         JSON.stringify({
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          body: req.body,
-          form: req.form,
+          method: wire.method,
+          url: wire.url,
+          headers: wire.headers,
+          body: wire.body,
+          form: wire.form,
           ctx: {
             app: { id: this.app.id, name: this.app.name },
             user: event.user,
@@ -189,12 +190,12 @@ export class AppRuntime {
       const classic = vm.getProp(vm.global, "__classic");
       const json = vm.newString(
         JSON.stringify({
-          method: req.method,
-          path: req.path,
-          query: req.query,
-          headers: req.headers,
-          body: req.parsed,
-          files: req.files,
+          method: wire.method,
+          path: wire.path,
+          query: wire.query,
+          headers: wire.headers,
+          body: wire.parsed,
+          files: wire.files,
         }),
       );
       call = vm.callFunction(classic, vm.undefined, json, this.#sourceHandle());
@@ -203,9 +204,9 @@ export class AppRuntime {
     }
     const first = this.#unwrap(call);
     // A handler that answered synchronously needs no job loop (its jobs run with the next request's).
-    const wire = vm.typeof(first) === "string" ? first : await this.#settle(first, deadline);
-    const res = JSON.parse(vm.getString(wire)) as WireResponse;
-    wire.dispose();
+    const answer = vm.typeof(first) === "string" ? first : await this.#settle(first, deadline);
+    const res = JSON.parse(vm.getString(answer)) as WireResponse;
+    answer.dispose();
     return res;
   }
 

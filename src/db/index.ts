@@ -11,6 +11,7 @@ export {
   readConfig,
   writeConfig,
 } from "./config.ts";
+export { dataVersionProbe } from "./data-version.ts";
 export { applyMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
 export { type Db, openStore, type Store } from "./open.ts";
 export { resolveDbPath } from "./path.ts";

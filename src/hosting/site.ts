@@ -1,3 +1,4 @@
+import { dataVersionProbe } from "../db/index.ts";
 import type { Store } from "../db/open.ts";
 import { cacheControlFor } from "./cache-control.ts";
 import { isHiddenPath } from "./hidden.ts";
@@ -194,14 +195,13 @@ export function loadSite(store: Store, name: string): Site | null {
  */
 export class SiteCache {
   readonly #sites = new Map<string, Site | null>();
-  #dataVersion = -1;
   /** Set by a timer every 250 ms, so the hot path reads a boolean instead of a clock. */
   #recheck = true;
-  readonly #version;
+  readonly #otherWrote: () => boolean;
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(readonly store: Store) {
-    this.#version = store.sqlite.query<{ data_version: number }, []>("PRAGMA data_version");
+    this.#otherWrote = dataVersionProbe(store);
     this.#timer = setInterval(() => {
       this.#recheck = true;
     }, 250);
@@ -211,11 +211,7 @@ export class SiteCache {
   get(name: string): Site | null {
     if (this.#recheck) {
       this.#recheck = false;
-      const v = this.#version.get()?.data_version ?? 0;
-      if (v !== this.#dataVersion) {
-        this.#dataVersion = v;
-        this.#sites.clear();
-      }
+      if (this.#otherWrote()) this.#sites.clear();
     }
     let site = this.#sites.get(name);
     if (site === undefined) {

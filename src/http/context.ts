@@ -2,6 +2,7 @@ import { readCookie } from "../auth/cookies.ts";
 import { SESSION_COOKIE, sessionUser } from "../auth/sessions.ts";
 import type { Logger } from "../core/log.ts";
 import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
+import { dataVersionProbe } from "../db/index.ts";
 import type { Store } from "../db/open.ts";
 import { baseHeaders } from "../hosting/respond.ts";
 import { createHosting, type Hosting } from "../hosting/serve.ts";
@@ -87,13 +88,10 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
  * Other keys changed that way still wait for the next start.
  */
 function followAccessLog(ctx: ServerContext, stored: () => Config["accessLog"]): void {
-  const version = () => ctx.store.sqlite.query<{ data_version: number }, []>("PRAGMA data_version").get();
-  let seen = version()?.data_version;
+  const otherWrote = dataVersionProbe(ctx.store);
   const timer = setInterval(() => {
     try {
-      const now = version()?.data_version;
-      if (now === seen) return;
-      seen = now;
+      if (!otherWrote()) return;
       const accessLog = stored();
       if (accessLog !== ctx.config.accessLog) ctx.config = { ...ctx.config, accessLog };
     } catch {

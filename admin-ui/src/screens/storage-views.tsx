@@ -51,8 +51,36 @@ function Pager({ total, offset, onPage }: { total: number; offset: number; onPag
   );
 }
 
-export function KvView({ app, user }: ScopeProps) {
+/** A prefix box for kv keys and s3 paths: the list follows it when the form is sent. */
+function PrefixFilter({
+  id,
+  label,
+  onFilter,
+}: {
+  id: string;
+  label: string;
+  onFilter: (prefix: string) => void;
+}) {
   const [prefix, setPrefix] = useState("");
+  return (
+    <form
+      class="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onFilter(prefix);
+      }}
+    >
+      <Field id={id} label={label}>
+        <input id={id} value={prefix} onInput={(e) => setPrefix(e.currentTarget.value)} />
+      </Field>
+      <button type="submit" class="btn">
+        Filter
+      </button>
+    </form>
+  );
+}
+
+export function KvView({ app, user }: ScopeProps) {
   const [shown, setShown] = useState("");
   const [offset, setOffset] = useState(0);
   const page = usePage<{ key: string; value: unknown; expiresAt: number | null }[]>(
@@ -61,21 +89,14 @@ export function KvView({ app, user }: ScopeProps) {
   const data = page.data?.data;
   return (
     <div class="stack">
-      <form
-        class="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <PrefixFilter
+        id="kv-prefix"
+        label="Key prefix"
+        onFilter={(p) => {
           setOffset(0);
-          setShown(prefix);
+          setShown(p);
         }}
-      >
-        <Field id="kv-prefix" label="Key prefix">
-          <input id="kv-prefix" value={prefix} onInput={(e) => setPrefix(e.currentTarget.value)} />
-        </Field>
-        <button type="submit" class="btn">
-          Filter
-        </button>
-      </form>
+      />
       <Banner error={page.error} />
       {!data && page.loading ? <Loading /> : null}
       {data && data.length === 0 ? <Empty title="No keys" /> : null}
@@ -185,7 +206,6 @@ export function DsView({
 }
 
 export function S3View({ app, user }: ScopeProps) {
-  const [prefix, setPrefix] = useState("");
   const [shown, setShown] = useState("");
   const [offset, setOffset] = useState(0);
   const objects = usePage<{ path: string; mime: string; size: number; updatedAt: number }[]>(
@@ -194,21 +214,14 @@ export function S3View({ app, user }: ScopeProps) {
   const list = objects.data?.data ?? [];
   return (
     <div class="stack">
-      <form
-        class="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <PrefixFilter
+        id="s3-prefix"
+        label="Path prefix"
+        onFilter={(p) => {
           setOffset(0);
-          setShown(prefix);
+          setShown(p);
         }}
-      >
-        <Field id="s3-prefix" label="Path prefix">
-          <input id="s3-prefix" value={prefix} onInput={(e) => setPrefix(e.currentTarget.value)} />
-        </Field>
-        <button type="submit" class="btn">
-          Filter
-        </button>
-      </form>
+      />
       <Banner error={objects.error} />
       {objects.loading && !objects.data ? <Loading /> : null}
       {objects.data && list.length === 0 ? <Empty title="No objects" /> : null}

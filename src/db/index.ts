@@ -1,8 +1,4 @@
-/** The database: one SQLite file, opened with the pragmas and migrations of docs/operations.md. */
-import { FaztError } from "../core/errors.ts";
-import { applyMigrations, loadMigrations } from "./migrate.ts";
-import { openStore, type Store } from "./open.ts";
-
+/** The database: one SQLite file (docs/operations.md), or PostgreSQL for several nodes (`engine/`). */
 export {
   type Config,
   type ConfigPatch,
@@ -12,21 +8,9 @@ export {
   writeConfig,
 } from "./config.ts";
 export { dataVersionProbe } from "./data-version.ts";
+export * from "./engine/index.ts";
 export { applyMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
 export { type Db, openStore, type Store } from "./open.ts";
+export { openDatabase } from "./open-database.ts";
 export { resolveDbPath } from "./path.ts";
 export * as schema from "./schema.ts";
-
-/** Opens the database and brings its schema up to date. Closes it again on failure. */
-export async function openDatabase(path: string, opts: { create?: boolean } = {}): Promise<Store> {
-  const migrations = await loadMigrations();
-  const store = openStore(path, { ...opts, maxSchema: migrations.length });
-  try {
-    applyMigrations(store.sqlite, migrations);
-  } catch (e) {
-    store.close();
-    if (e instanceof FaztError) throw e;
-    throw new FaztError("DATABASE_UNREADABLE", `cannot migrate database ${path}: ${(e as Error).message}`);
-  }
-  return store;
-}

@@ -3,6 +3,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from "node:path";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import { FaztError } from "../core/errors.ts";
+import { SqliteEngine } from "./engine/sqlite.ts";
+import type { Engine } from "./engine/types.ts";
 export type Db = BunSQLiteDatabase;
 
 export interface Store {
@@ -10,6 +12,8 @@ export interface Store {
   readonly db: Db;
   /** The raw connection, for pragmas, migrations and hot-path prepared statements. */
   sqlite: Database;
+  /** The same connection behind the data layer's engine interface (engine/types.ts), made on first use. */
+  readonly engine: Engine;
   path: string;
   close(): void;
 }
@@ -109,17 +113,23 @@ export function openStore(path: string, opts: { create?: boolean; maxSchema?: nu
   const sqlite = opened;
   restrictModes(path);
   let db: Db | undefined;
+  let engine: SqliteEngine | undefined;
   let closed = false;
   return {
     get db() {
       db ??= drizzle({ client: sqlite });
       return db;
     },
+    get engine() {
+      engine ??= new SqliteEngine(sqlite, path);
+      return engine;
+    },
     sqlite,
     path,
     close() {
       if (closed) return;
       closed = true;
+      engine?.close();
       try {
         sqlite.exec("PRAGMA optimize");
       } catch {

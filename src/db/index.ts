@@ -7,6 +7,7 @@ export {
   readConfig,
   writeConfig,
 } from "./config.ts";
+export { type CopyResult, copyDatabase, type TableCheck } from "./copy.ts";
 export { dataVersionProbe } from "./data-version.ts";
 export * from "./engine/index.ts";
 export { applyMigrations, loadMigrations, schemaVersion } from "./migrate.ts";

@@ -17,6 +17,7 @@ export const root = defineCommand({
     alias: () => import("./alias/index.ts").then((m) => m.default),
     auth: () => import("./auth/index.ts").then((m) => m.default),
     backup: () => import("./backup/index.ts").then((m) => m.default),
+    db: () => import("./db/index.ts").then((m) => m.default),
     // The command a newcomer types most, one word shorter.
     deploy: () =>
       import("./app/deploy.ts").then((m) => ({

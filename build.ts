@@ -145,6 +145,8 @@ export async function build(targets: Target[], dist = join(root, "dist")): Promi
       join(root, "src", "main.ts"),
       // The app-code worker is its own entry point inside the binary (`new Worker` finds it there).
       join(root, "src", "runtime", "worker.ts"),
+      // PostgreSQL's I/O thread, likewise (src/db/engine/pg.ts).
+      join(root, "src", "db", "engine", "pg-io-worker.ts"),
       "--outfile",
       outfile,
     ]);

@@ -10,7 +10,7 @@ import { tableDigest } from "../../src/db/copy.ts";
 import { schemaTables } from "../../src/db/engine/pg-schema.ts";
 import { copyDatabase, openEngine } from "../../src/db/index.ts";
 import { account } from "../helpers/accounts.ts";
-import { fazt, startServerProcess } from "../helpers/cli.ts";
+import { ensureBinary, fazt, startServerProcess } from "../helpers/cli.ts";
 import { deployFiles } from "../helpers/deploy.ts";
 import { freshDatabase, postgresAvailable } from "../helpers/postgres.ts";
 import { startTestServer } from "../helpers/server.ts";
@@ -105,6 +105,22 @@ describe.skipIf(!postgresAvailable())("fazt db copy", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test("the compiled binary copies to PostgreSQL and back (its I/O worker is built into it)", async () => {
+    const binary = ensureBinary("linux-x64");
+    const home = tempDir();
+    const from = join(home, "a.db");
+    const e = await openEngine(from);
+    e.run("INSERT INTO config (key, value, updated_at) VALUES ('mark', '\"binary\"', 1764000000123)");
+    e.close();
+    const url = await freshDatabase();
+    const there = await fazt(["db", "copy", "--from", from, "--to", url], { home, binary });
+    expect(there.stderr).toBe("");
+    expect(there.stdout).toMatch(/^config\s+1\s+1\s+ok$/m);
+    const back = await fazt(["db", "copy", "--from", url, "--to", join(home, "b.db")], { home, binary });
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/^config\s+1\s+1\s+ok$/m);
   });
 
   test("a target that is not empty is refused and left as it was; --force replaces it", async () => {

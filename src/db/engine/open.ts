@@ -37,6 +37,7 @@ export async function openEngine(target: string, opts: { create?: boolean } = {}
     ]);
     const engine = new PostgresEngine(target);
     try {
+      await engine.ready;
       migratePostgres(engine, migrations);
     } catch (e) {
       engine.close();

@@ -9,7 +9,7 @@
  * inside a transaction fails every statement until the caller's ROLLBACK;
  * outside one, the next request reserves a fresh connection.
  */
-import { workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { type DbFailure, postgresFailure, type WireError } from "./errors.ts";
 import type { IoAnswer, IoRequest, IoWorkerData } from "./pg-wire.ts";
 import { toNumberedPlaceholders } from "./placeholders.ts";
@@ -135,3 +135,4 @@ port.on("message", (req: IoRequest) => {
     if (req.op === "close") port.close();
   });
 });
+parentPort?.postMessage("ready");

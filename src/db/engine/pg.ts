@@ -36,6 +36,8 @@ export class PostgresEngine implements Engine {
   #next = 0;
   #inTransaction = false;
   #closed: FaztError | undefined;
+  /** Settles once the I/O worker runs (or failed to start): await it before the first call. */
+  readonly ready: Promise<void>;
 
   constructor(url: string, opts: { waitMs?: number } = {}) {
     this.target = redactUrl(url);
@@ -44,9 +46,22 @@ export class PostgresEngine implements Engine {
     this.#port = port1;
     const data: IoWorkerData = { url, port: port2, signal: this.#signal };
     this.#worker = new Worker(ioWorkerEntry(), { workerData: data, transferList: [port2] });
-    // Neither keeps the process alive: the caller's close() ends them, and a forgotten engine must not hang an exit.
-    this.#worker.unref();
     port1.unref();
+    // A worker that cannot load reports it through events, which a thread blocked in
+    // Atomics.wait never sees: `ready` turns them into an error before the first call.
+    this.ready = new Promise<void>((resolve, reject) => {
+      const fail = (why: string) => {
+        this.#closed ??= new FaztError("INTERNAL", `the PostgreSQL I/O worker did not start: ${why}`);
+        reject(this.#closed);
+      };
+      this.#worker.once("message", () => resolve());
+      this.#worker.once("error", (e) => fail(String((e as Error).message ?? e)));
+      this.#worker.once("exit", (code) => fail(`it exited (${code})`));
+    }).finally(() => {
+      // Not kept alive by it after that: close() ends it, and a forgotten engine must not hang an exit.
+      this.#worker.unref();
+    });
+    this.ready.catch(() => {}); // reported to whoever awaits it; never an unhandled rejection
     this.#control = {
       inTransaction: () => this.#inTransaction,
       begin: () => {

@@ -14,6 +14,14 @@ function bindable(v: SqlValue): Bindable {
   return v;
 }
 
+/** The parameters as bun:sqlite binds them; copied only when one needs converting (the hot path allocates nothing). */
+function bindAll(params: SqlParams): Bindable[] {
+  for (const v of params) {
+    if (v === undefined || typeof v === "boolean") return params.map(bindable);
+  }
+  return params as Bindable[];
+}
+
 /**
  * The SQLite engine over an open bun:sqlite connection (opened with the
  * pragmas of `openStore`). Statements are prepared once per SQL text, so the
@@ -62,7 +70,7 @@ export class SqliteEngine implements Engine {
 
   all<T = Record<string, unknown>>(sql: string, params: SqlParams = []): T[] {
     try {
-      return this.#prepare(sql).all(...params.map(bindable)) as T[];
+      return this.#prepare(sql).all(...bindAll(params)) as T[];
     } catch (e) {
       this.#fail(e);
     }
@@ -70,7 +78,7 @@ export class SqliteEngine implements Engine {
 
   get<T = Record<string, unknown>>(sql: string, params: SqlParams = []): T | null {
     try {
-      return (this.#prepare(sql).get(...params.map(bindable)) as T | null) ?? null;
+      return (this.#prepare(sql).get(...bindAll(params)) as T | null) ?? null;
     } catch (e) {
       this.#fail(e);
     }
@@ -78,7 +86,7 @@ export class SqliteEngine implements Engine {
 
   run(sql: string, params: SqlParams = []): { changes: number } {
     try {
-      return { changes: this.#prepare(sql).run(...params.map(bindable)).changes };
+      return { changes: this.#prepare(sql).run(...bindAll(params)).changes };
     } catch (e) {
       this.#fail(e);
     }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { FaztError } from "../../src/core/errors.ts";
-import { type Engine, openEngine, toNumberedPlaceholders } from "../../src/db/index.ts";
+import { type Engine, openDatabase, openEngine, toNumberedPlaceholders } from "../../src/db/index.ts";
 import { freshDatabase, onServer, postgresAvailable } from "../helpers/postgres.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 
@@ -176,6 +176,26 @@ describe.each(engines)("engine: $dialect", ({ dialect, target }) => {
     expect(engine.get<{ n: number }>("SELECT count(*) AS n FROM apps")?.n).toBe(1);
   });
 
+  test("a write blocked by another connection's transaction is UNAVAILABLE with details.db = busy", async () => {
+    const other = await openEngine(where);
+    try {
+      // A short wait for locks on the blocked side, each engine's own way.
+      other.exec(dialect === "sqlite" ? "PRAGMA busy_timeout = 100" : "SET lock_timeout = '100ms'");
+      const e = engine.transaction(
+        () => {
+          engine.run("UPDATE apps SET updated_at = ? WHERE id = 'app_1'", [NOW + 1]);
+          return failureOf(() => other.run("UPDATE apps SET updated_at = ? WHERE id = 'app_1'", [NOW + 2]));
+        },
+        { immediate: true },
+      );
+      expect(e.code).toBe("UNAVAILABLE");
+      expect(e.details).toMatchObject({ db: "busy" });
+      expect(other.get("SELECT updated_at FROM apps WHERE id = 'app_1'")).toEqual({ updated_at: NOW + 1 });
+    } finally {
+      other.close();
+    }
+  });
+
   test("big result sets and a 4 MiB blob", () => {
     seedApp(engine, "app_big");
     engine.transaction(() => {
@@ -258,7 +278,12 @@ describe.skipIf(!postgresAvailable())("engine: postgres only", () => {
             `const s = new Bun.SQL(${JSON.stringify(url)}); await s.unsafe("SELECT pg_terminate_backend(${pid})"); await s.close();`,
           ]);
           expect(killed.exitCode).toBe(0);
-          engine.run("INSERT INTO config (key, value, updated_at) VALUES ('lost2', 'a', 0)");
+          const first = failureOf(() =>
+            engine.run("INSERT INTO config (key, value, updated_at) VALUES ('lost2', 'a', 0)"),
+          );
+          // Code that swallows the error and goes on must not write outside the transaction.
+          engine.run("INSERT INTO config (key, value, updated_at) VALUES ('lost3', 'a', 0)");
+          throw first;
         }),
       );
       expect(e.code).toBe("UNAVAILABLE");
@@ -290,6 +315,27 @@ describe.skipIf(!postgresAvailable())("engine: postgres only", () => {
     expect(rows.length).toBe(a.get<{ n: number }>("SELECT count(*) AS n FROM fazt_migrations")?.n ?? -1);
     a.close();
     b.close();
+  });
+});
+
+describe("store.engine", () => {
+  test("is the store's own connection: same data, and inside the store's transaction it nests as a savepoint", async () => {
+    const store = await openDatabase(join(tempDir(), "data.db"));
+    try {
+      store.sqlite.transaction(() => {
+        store.sqlite.query("INSERT INTO config (key, value, updated_at) VALUES ('a', '1', 0)").run();
+        expect(store.engine.get("SELECT value FROM config WHERE key = 'a'")).toEqual({ value: "1" });
+        expect(() =>
+          store.engine.transaction(() => {
+            store.engine.run("INSERT INTO config (key, value, updated_at) VALUES ('b', '2', 0)");
+            throw new Error("inner");
+          }),
+        ).toThrow("inner");
+      })();
+      expect(store.sqlite.query("SELECT key FROM config ORDER BY key").all()).toEqual([{ key: "a" }]);
+    } finally {
+      store.close();
+    }
   });
 });
 

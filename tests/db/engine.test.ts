@@ -297,6 +297,21 @@ describe.skipIf(!postgresAvailable())("engine: postgres only", () => {
     }
   });
 
+  test("a connection killed while idle is replaced before the next call, which succeeds", async () => {
+    const url = await freshDatabase();
+    const engine = await openEngine(url);
+    try {
+      const pid = engine.get<{ pid: number }>("SELECT pg_backend_pid() AS pid")?.pid;
+      await onServer(url, "SELECT pg_terminate_backend($1)", [pid]);
+      await Bun.sleep(300); // the I/O thread sees the close while idle
+      const again = engine.get<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+      expect(again?.pid).toBeNumber();
+      expect(again?.pid).not.toBe(pid);
+    } finally {
+      engine.close();
+    }
+  });
+
   test("an unreachable server: UNAVAILABLE, the URL without its password", async () => {
     const e = await openEngine("postgres://fazt:s3cret@127.0.0.1:1/fazt").then(
       () => new Error("opened"),

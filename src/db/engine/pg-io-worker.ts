@@ -17,7 +17,27 @@ import type { SqlValue } from "./types.ts";
 
 const { url, port, signal } = workerData as IoWorkerData;
 
-const sql = new Bun.SQL({ url, max: 1, bigint: true, prepare: true, connectionTimeout: 10, idleTimeout: 0 });
+const sql = new Bun.SQL({
+  url,
+  max: 1,
+  bigint: true,
+  prepare: true,
+  connectionTimeout: 10,
+  idleTimeout: 0,
+  // Seen between requests (this thread is idle then): a connection dropped while
+  // idle (a server restart, a failover) is replaced before the next call, which
+  // then succeeds; one dropped inside a transaction fails that transaction.
+  onclose: (e) => {
+    if (!conn) return;
+    if (inTransaction && !transactionLost) {
+      transactionLost = {
+        failure: "connection",
+        message: `the connection was lost inside a transaction, which was rolled back: ${e?.message ?? "closed"}`,
+      };
+    }
+    lost("connection");
+  },
+});
 let conn: Bun.ReservedSQL | undefined;
 let inTransaction = false;
 /** Set when the connection was lost inside a transaction: everything fails until ROLLBACK. */

@@ -1,7 +1,15 @@
 /** Deploys: checking manifests and archives, storing contents once per sha256, immutable versions. */
-export { collectGarbage, existingBlobs, putBlob } from "./blobs.ts";
+export { collectGarbage, existingBlobs, putBlob } from "../apps/blobs.ts";
+export { appNameSchema } from "../apps/names.ts";
+export {
+  createVersion,
+  listVersions,
+  type NewVersion,
+  rollback,
+  type VersionFile,
+  type VersionInfo,
+} from "../apps/versions.ts";
 export { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
-export { appNameSchema } from "./names.ts";
 export { checkDeployPath } from "./paths.ts";
 export {
   type DeployOutcome,
@@ -10,13 +18,5 @@ export {
   finishDeploy,
   startDeploy,
   uploadBlob,
-} from "./sessions.ts";
-export {
-  createVersion,
-  listVersions,
-  type NewVersion,
-  rollback,
-  type VersionFile,
-  type VersionInfo,
-} from "./versions.ts";
+} from "./pipeline.ts";
 export { readZip, type ZipFile } from "./zip.ts";

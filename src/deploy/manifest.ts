@@ -1,10 +1,10 @@
 import * as v from "valibot";
+import { appNameSchema } from "../apps/names.ts";
+import type { VersionFile } from "../apps/versions.ts";
 import { FaztError } from "../core/errors.ts";
 import { parse } from "../core/validate.ts";
 import type { Config } from "../db/config.ts";
-import { appNameSchema } from "./names.ts";
 import { checkDeployPath } from "./paths.ts";
-import type { VersionFile } from "./versions.ts";
 
 export type DeployLimits = Pick<Config, "maxDeployBytes" | "maxFileBytes" | "maxFiles">;
 

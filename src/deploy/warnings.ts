@@ -3,9 +3,10 @@
  * parse, an `api/` with no handler, a site with no `index.html`. The deploy
  * result carries them as `warnings`, and the app's log keeps them.
  */
+
+import { appendLog } from "../apps/logs.ts";
+import { checkApiCode, formatProblem, isApiScript } from "../apps/source.ts";
 import type { Store } from "../db/open.ts";
-import { appendLog } from "../runtime/logs.ts";
-import { checkApiCode, formatProblem, isApiScript } from "../runtime/source.ts";
 
 const decoder = new TextDecoder();
 

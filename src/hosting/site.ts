@@ -1,7 +1,5 @@
 import { dataVersionProbe } from "../db/index.ts";
 import type { Store } from "../db/open.ts";
-import { cacheControlFor } from "./cache-control.ts";
-import { isHiddenPath } from "./hidden.ts";
 import {
   compileHeaders,
   compileRedirects,
@@ -9,7 +7,9 @@ import {
   type HeaderTable,
   type RedirectRule,
   type RedirectTable,
-} from "./rules/index.ts";
+} from "../web/rules/index.ts";
+import { cacheControlFor } from "./cache-control.ts";
+import { isHiddenPath } from "./hidden.ts";
 
 /** One servable file of a version, with the headers that never change for it. */
 export interface SiteFile {

@@ -2,7 +2,7 @@ import type { Server } from "bun";
 import { FaztError } from "../core/errors.ts";
 import { startHousekeeping } from "../ops/housekeeping.ts";
 import type { HttpsServeOptions, HttpsServing } from "../ops/https/serve.ts"; // [https]
-import { AdminUi } from "./admin-ui.ts";
+import { AdminUi } from "./admin/ui.ts";
 import { closeGently } from "./close-gently.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";

@@ -12,7 +12,7 @@ const HOUR = 60 * 60 * 1000;
 export async function sweep(store: Store, now = Date.now()): Promise<Record<string, number>> {
   // Loaded here, not at the top: the server's start-up does not need them.
   const [{ trimLogs }, { sweepExpiredKv }, { autoSnapshot }] = await Promise.all([
-    import("../runtime/logs.ts"),
+    import("../apps/logs.ts"),
     import("../storage/index.ts"),
     import("./backups.ts"),
   ]);

@@ -33,7 +33,7 @@ export async function initInstance(
     !store.sqlite.query("SELECT 1 FROM apps WHERE name = '404'").get() ||
     !store.sqlite.query("SELECT 1 FROM apps WHERE name = 'root'").get()
   ) {
-    await (await import("../hosting/seed.ts")).seedApps(store);
+    await (await import("./seed.ts")).seedApps(store);
   }
   if (existing) return { created: false, username: existing.username ?? "" };
   const username = opts.username ?? "admin";

@@ -1,3 +1,4 @@
+import { appendLog } from "../apps/logs.ts";
 import { withoutSessionCookie } from "../auth/cookies.ts";
 import type { UserInfo } from "../auth/users.ts";
 import { FaztError } from "../core/errors.ts";
@@ -10,9 +11,8 @@ import {
   splitSetCookie,
 } from "../hosting/index.ts";
 // The server's one body reader: counted while it streams (413 at the limit).
-import { readBody } from "../http/body.ts";
+import { readBody } from "../web/body.ts";
 import { errorWire } from "./failure.ts";
-import { appendLog } from "./logs.ts";
 import type { Runtime } from "./runtime.ts";
 import type { AppRef, WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
 

@@ -5,6 +5,7 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
+import { isModuleSource } from "../apps/source.ts";
 import { FaztError } from "../core/errors.ts";
 import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
@@ -12,7 +13,6 @@ import { type CallContext, type HostServices, hostCall, resolveApiPath } from ".
 import preludeApp from "./prelude/app.js" with { type: "text" };
 import preludeBase from "./prelude/base.js" with { type: "text" };
 import preludeWeb from "./prelude/web.js" with { type: "text" };
-import { isModuleSource } from "./source.ts";
 import type { AppRef, Limits, RequestEvent, WireResponse, WireUser } from "./wire.ts";
 
 export type { Broken } from "./failure.ts";

@@ -4,7 +4,7 @@
  */
 import { sha256Hex } from "../core/crypto.ts";
 import { FaztError } from "../core/errors.ts";
-import { mimeOf } from "../hosting/mime.ts";
+import { mimeOf } from "../web/mime.ts";
 import { checkPrefix, invalid, now, prefixGlob, type StorageScope, statement } from "./common.ts";
 
 export const MAX_PATH_LENGTH = 1024;

@@ -3,7 +3,7 @@ import { FaztError } from "../../core/errors.ts";
 import { parse } from "../../core/validate.ts";
 import type { Config } from "../../db/config.ts";
 import type { Store } from "../../db/open.ts";
-import { apexUrl } from "../../hosting/urls.ts";
+import { apexUrl } from "../../web/urls.ts";
 import { discord } from "./discord.ts";
 import { github } from "./github.ts";
 import { google } from "./google.ts";

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import * as v from "valibot";
+import { appNameSchema } from "../../apps/names.ts";
 import { FaztError } from "../../core/errors.ts";
 import { parse } from "../../core/validate.ts";
-import { appNameSchema } from "../../deploy/names.ts";
 
 /**
  * `manifest.json` at the root of an app folder: only `name` and `spa` mean

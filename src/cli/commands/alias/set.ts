@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
+import { appNameSchema } from "../../../apps/names.ts";
 import { FaztError } from "../../../core/errors.ts";
 import { parse } from "../../../core/validate.ts";
-import { appNameSchema } from "../../../deploy/names.ts";
 import { emit } from "../../output.ts";
 import { api, connect } from "../../peer/index.ts";
 import { session } from "../../session.ts";

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { FaztError } from "../core/errors.ts";
-import { parse } from "../core/validate.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError, parse } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import { appNameSchema } from "./names.ts";
 
 export type AliasType = "app" | "redirect" | "reserved";

@@ -1,9 +1,8 @@
 import { promisify } from "node:util";
 import { brotliCompress, gzip, constants as zlib } from "node:zlib";
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
-import { isCompressible } from "../web/mime.ts";
+import { FaztError, sha256Hex } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { isCompressible } from "../web/index.ts";
 
 /** Compressed variants are made once, at deploy, for compressible files over this size. */
 const COMPRESS_OVER = 1024;

@@ -3,8 +3,8 @@
  * values by key in `app_env`, read whole by the sandbox on each request (so a
  * change takes effect on the next request) and never listed back in full.
  */
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 
 export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const ENV_KEY_RULE = "letters, digits and _, not starting with a digit, at most 128";

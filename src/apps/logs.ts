@@ -3,7 +3,7 @@
  * `app_logs` table, read back by id, trimmed by age and count, and announced
  * to in-process subscribers (the SSE stream) the moment they are written.
  */
-import type { Store } from "../db/open.ts";
+import type { Store } from "../db/index.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];

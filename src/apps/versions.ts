@@ -1,10 +1,7 @@
-import { FaztError } from "../core/errors.ts";
-import { newId } from "../core/ids.ts";
-import { parse } from "../core/validate.ts";
-import type { Store } from "../db/open.ts";
-import { mimeOf } from "../web/mime.ts";
-import type { HeaderRule } from "../web/rules/headers.ts";
-import type { RedirectRule } from "../web/rules/redirects.ts";
+import { FaztError, newId, parse } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import type { HeaderRule, RedirectRule } from "../web/index.ts";
+import { mimeOf } from "../web/index.ts";
 import { collectGarbage } from "./blobs.ts";
 import { appNameSchema } from "./names.ts";
 

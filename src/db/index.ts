@@ -1,5 +1,5 @@
 /** The database: one SQLite file, opened with the pragmas and migrations of docs/operations.md. */
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { applyMigrations, loadMigrations } from "./migrate.ts";
 import { openStore, type Store } from "./open.ts";
 
@@ -30,3 +30,4 @@ export async function openDatabase(path: string, opts: { create?: boolean } = {}
   }
   return store;
 }
+export { configSchema } from "./config.ts";

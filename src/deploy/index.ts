@@ -1,14 +1,9 @@
-/** Deploys: checking manifests and archives, storing contents once per sha256, immutable versions. */
-export { collectGarbage, existingBlobs, putBlob } from "../apps/blobs.ts";
-export { appNameSchema } from "../apps/names.ts";
-export {
-  createVersion,
-  listVersions,
-  type NewVersion,
-  rollback,
-  type VersionFile,
-  type VersionInfo,
-} from "../apps/versions.ts";
+/**
+ * Deploys (docs/hosting.md): the pipeline that takes a manifest, the missing
+ * contents and the finish (or a zip, or files in hand) to a new version, and
+ * the checks of manifests, paths and archives on the way. What a deploy
+ * writes (apps, versions, blobs) is the app model in apps/.
+ */
 export { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
 export { checkDeployPath } from "./paths.ts";
 export {

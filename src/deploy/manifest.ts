@@ -1,9 +1,8 @@
 import * as v from "valibot";
-import { appNameSchema } from "../apps/names.ts";
-import type { VersionFile } from "../apps/versions.ts";
-import { FaztError } from "../core/errors.ts";
-import { parse } from "../core/validate.ts";
-import type { Config } from "../db/config.ts";
+import type { VersionFile } from "../apps/index.ts";
+import { appNameSchema } from "../apps/index.ts";
+import { FaztError, parse } from "../core/index.ts";
+import type { Config } from "../db/index.ts";
 import { checkDeployPath } from "./paths.ts";
 
 export type DeployLimits = Pick<Config, "maxDeployBytes" | "maxFileBytes" | "maxFiles">;

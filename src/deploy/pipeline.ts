@@ -1,12 +1,16 @@
-import { existingBlobs, insertBlob, type PreparedBlob, prepareBlob, putBlob } from "../apps/blobs.ts";
-import { appendLog } from "../apps/logs.ts";
-import { createVersion, type VersionInfo } from "../apps/versions.ts";
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import { newId } from "../core/ids.ts";
-import type { Store } from "../db/open.ts";
-import { mimeOf } from "../web/mime.ts";
-import { type HeaderRule, parseHeaders, parseRedirects, type RedirectRule } from "../web/rules/index.ts";
+import {
+  appendLog,
+  createVersion,
+  existingBlobs,
+  insertBlob,
+  type PreparedBlob,
+  prepareBlob,
+  putBlob,
+  type VersionInfo,
+} from "../apps/index.ts";
+import { FaztError, newId, sha256Hex } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { type HeaderRule, mimeOf, parseHeaders, parseRedirects, type RedirectRule } from "../web/index.ts";
 import { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
 import { deployWarnings, logDeployWarnings } from "./warnings.ts";
 import type { ZipFile } from "./zip.ts";

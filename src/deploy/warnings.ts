@@ -4,9 +4,8 @@
  * result carries them as `warnings`, and the app's log keeps them.
  */
 
-import { appendLog } from "../apps/logs.ts";
-import { checkApiCode, formatProblem, isApiScript } from "../apps/source.ts";
-import type { Store } from "../db/open.ts";
+import { appendLog, checkApiCode, formatProblem, isApiScript } from "../apps/index.ts";
+import type { Store } from "../db/index.ts";
 
 const decoder = new TextDecoder();
 

@@ -1,5 +1,5 @@
-import type { Store } from "../db/open.ts";
-import { HSTS } from "../web/hsts.ts";
+import type { Store } from "../db/index.ts";
+import { HSTS } from "../web/index.ts";
 import type { ContentCache } from "./content-cache.ts";
 import { type Encoding, pickEncoding } from "./negotiate.ts";
 import { parseRange } from "./range.ts";

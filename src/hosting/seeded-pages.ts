@@ -1,4 +1,4 @@
-import { htmlDocument } from "../core/html.ts";
+import { htmlDocument } from "../core/index.ts";
 
 /**
  * What a fresh instance's seeded apps hold (`hosting/seed.ts`): the `root`

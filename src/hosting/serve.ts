@@ -1,8 +1,6 @@
-import { FaztError } from "../core/errors.ts";
-import { splitUrl } from "../core/url.ts";
-import type { Config } from "../db/config.ts";
-import type { Store } from "../db/open.ts";
-import { type CompiledRedirect, findRedirect, headersFor } from "../web/rules/index.ts";
+import { FaztError, splitUrl } from "../core/index.ts";
+import type { Config, Store } from "../db/index.ts";
+import { type CompiledRedirect, findRedirect, headersFor } from "../web/index.ts";
 import { ContentCache } from "./content-cache.ts";
 import { prefersHtml } from "./negotiate.ts";
 import { ADD_SLASH, DROP_SLASH, filePage, requestedFile } from "./pages.ts";

@@ -1,8 +1,6 @@
 import type { Server } from "bun";
 import type { Hono } from "hono";
-import { VERSION } from "../core/build-info.ts";
-import { FaztError } from "../core/errors.ts";
-import { splitUrl } from "../core/url.ts";
+import { FaztError, splitUrl, VERSION } from "../core/index.ts";
 import type { AdminUi } from "./admin/ui.ts";
 import type { ServerContext } from "./context.ts";
 import type { RequestEnv } from "./env.ts";

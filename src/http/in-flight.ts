@@ -1,7 +1,7 @@
 import type { Server } from "bun";
-import { FaztError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
-import type { Config } from "../db/config.ts";
+import type { Logger } from "../core/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Config } from "../db/index.ts";
 import { closeGently } from "./close-gently.ts";
 import { errorResponse } from "./envelope.ts";
 import type { Handler } from "./handler.ts";

@@ -1,8 +1,7 @@
-import { createOwner, findOwner } from "../auth/owner.ts";
-import { generatePassword } from "../auth/passwords.ts";
-import { FaztError } from "../core/errors.ts";
-import { type ConfigPatch, writeConfig } from "../db/config.ts";
-import type { Store } from "../db/open.ts";
+import { createOwner, findOwner, generatePassword } from "../auth/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { type ConfigPatch, writeConfig } from "../db/index.ts";
 
 export interface InitResult {
   created: boolean;

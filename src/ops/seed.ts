@@ -1,7 +1,7 @@
-import { defaultConfig } from "../db/config.ts";
-import type { Store } from "../db/open.ts";
-import { deployFiles } from "../deploy/pipeline.ts";
-import { NOT_FOUND_HTML, WELCOME_HTML } from "../hosting/seeded-pages.ts";
+import type { Store } from "../db/index.ts";
+import { defaultConfig } from "../db/index.ts";
+import { deployFiles } from "../deploy/index.ts";
+import { NOT_FOUND_HTML, WELCOME_HTML } from "../hosting/index.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
-import { announceLogs } from "../apps/logs.ts";
-import { FaztError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
+import { announceLogs } from "../apps/index.ts";
+import type { Logger } from "../core/index.ts";
+import { FaztError } from "../core/index.ts";
 import { errorWire } from "./failure.ts";
 import type {
   AppRef,

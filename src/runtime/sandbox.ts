@@ -5,8 +5,8 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
-import { isModuleSource } from "../apps/source.ts";
-import { FaztError } from "../core/errors.ts";
+import { isModuleSource } from "../apps/index.ts";
+import { FaztError } from "../core/index.ts";
 import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
 import { type CallContext, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";

@@ -7,10 +7,9 @@
  * for each other; src/db/open.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
-import { readEnv } from "../apps/env.ts";
-import { appendLog, type LogLevel } from "../apps/logs.ts";
-import { FaztError } from "../core/errors.ts";
-import { openStore, type Store } from "../db/open.ts";
+import { appendLog, type LogLevel, readEnv } from "../apps/index.ts";
+import { FaztError } from "../core/index.ts";
+import { openStore, type Store } from "../db/index.ts";
 import { createStorage } from "../storage/index.ts";
 import { compileEngine, loadEngine } from "./engine.ts";
 import { errorWire } from "./failure.ts";

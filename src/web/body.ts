@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import type * as v from "valibot";
-import { FaztError } from "../core/errors.ts";
-import { parse } from "../core/validate.ts";
+import { FaztError, parse } from "../core/index.ts";
 
 /**
  * The one place request bodies are read (docs/limits.md). Every route, the

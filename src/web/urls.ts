@@ -1,6 +1,5 @@
-import type { Config } from "../db/config.ts";
-
-type UrlConfig = Pick<Config, "domain" | "port" | "https">;
+/** The parts of the instance's config (db/config.ts) that make its URLs; web/ imports no config. */
+type UrlConfig = { domain: string; port: number; https: boolean };
 
 /** `scheme://HOST[:port]`, leaving out the scheme's default port. */
 function originOf(config: UrlConfig, host: string): string {

@@ -1,7 +1,7 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { listAliases, removeAlias, setAlias } from "../../apps/aliases.ts";
-import { readJson } from "../../web/body.ts";
+import { listAliases, removeAlias, setAlias } from "../../apps/index.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "./principal.ts";

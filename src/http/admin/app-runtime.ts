@@ -1,18 +1,20 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
 import {
+  DEFAULT_LOG_LIMIT,
   ENV_KEY_PATTERN,
   ENV_KEY_RULE,
   listEnv,
   MAX_ENV_VALUE_BYTES,
+  MAX_LOG_LIMIT,
   RESERVED_ENV_KEYS,
+  readLogs,
+  subscribeLogs,
   updateEnv,
-} from "../../apps/env.ts";
-import { DEFAULT_LOG_LIMIT, MAX_LOG_LIMIT, readLogs, subscribeLogs } from "../../apps/logs.ts";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
-import type { Store } from "../../db/open.ts";
-import { readJson } from "../../web/body.ts";
+} from "../../apps/index.ts";
+import { FaztError, parse } from "../../core/index.ts";
+import type { Store } from "../../db/index.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "./principal.ts";

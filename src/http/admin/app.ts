@@ -1,6 +1,5 @@
 import { Hono } from "hono/quick";
-import { VERSION } from "../../core/build-info.ts";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError, VERSION } from "../../core/index.ts";
 import { sessionRoutes } from "../auth/session.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";

@@ -1,11 +1,17 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { getApp, listApps, listFiles, readFile, removeApp } from "../../apps/apps.ts";
-import { listVersions, rollback } from "../../apps/versions.ts";
-import { parse } from "../../core/validate.ts";
-import { snapshotBeforeRemove } from "../../ops/backups.ts";
-import { readJson } from "../../web/body.ts";
-import { appUrl, previewUrl } from "../../web/urls.ts";
+import {
+  getApp,
+  listApps,
+  listFiles,
+  listVersions,
+  readFile,
+  removeApp,
+  rollback,
+} from "../../apps/index.ts";
+import { parse } from "../../core/index.ts";
+import { snapshotBeforeRemove } from "../../ops/index.ts";
+import { appUrl, previewUrl, readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "./principal.ts";

@@ -1,9 +1,8 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
+import { appNameSchema } from "../../apps/index.ts";
+import { FaztError, parse } from "../../core/index.ts";
 import {
-  appNameSchema,
   type DeployOutcome,
   deployFiles,
   finishDeploy,
@@ -11,8 +10,7 @@ import {
   startDeploy,
   uploadBlob,
 } from "../../deploy/index.ts";
-import { readBytes, readFormData, readJson } from "../../web/body.ts";
-import { appUrl, previewUrl } from "../../web/urls.ts";
+import { appUrl, previewUrl, readBytes, readFormData, readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, assertMayDeploy, type Principal, requireAuth } from "./principal.ts";

@@ -1,9 +1,8 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { createInvite, INVITE_EXPIRY_MS, listInvites, MAX_INVITE_EXPIRY_MS } from "../../auth/invites.ts";
-import { parseDuration } from "../../core/duration.ts";
-import { readJson } from "../../web/body.ts";
-import { apexUrl } from "../../web/urls.ts";
+import { createInvite, INVITE_EXPIRY_MS, listInvites, MAX_INVITE_EXPIRY_MS } from "../../auth/index.ts";
+import { parseDuration } from "../../core/index.ts";
+import { apexUrl, readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, actorOf, requireAuth } from "./principal.ts";

@@ -1,10 +1,16 @@
 import type { MiddlewareHandler } from "hono";
-import { type ApiKeyInfo, type KeyScope, verifyApiKey } from "../../auth/api-keys.ts";
-import { readCookie } from "../../auth/cookies.ts";
-import { assertNotLocked, recordFailure } from "../../auth/rate-limit.ts";
-import { SESSION_COOKIE, sessionUser } from "../../auth/sessions.ts";
-import type { UserInfo } from "../../auth/users.ts";
-import { FaztError } from "../../core/errors.ts";
+import type { UserInfo } from "../../auth/index.ts";
+import {
+  type ApiKeyInfo,
+  assertNotLocked,
+  type KeyScope,
+  readCookie,
+  recordFailure,
+  SESSION_COOKIE,
+  sessionUser,
+  verifyApiKey,
+} from "../../auth/index.ts";
+import { FaztError } from "../../core/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { clientIp } from "../request/client-ip.ts";

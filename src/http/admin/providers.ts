@@ -1,7 +1,7 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { listProviders, setProvider } from "../../auth/oauth/index.ts";
-import { readJson } from "../../web/body.ts";
+import { listProviders, setProvider } from "../../auth/index.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "./principal.ts";

@@ -1,8 +1,8 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 import { runSql } from "../../sql/index.ts";
-import { readJson } from "../../web/body.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, actorOf, requireAuth } from "./principal.ts";

@@ -1,7 +1,6 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
+import { FaztError, parse } from "../../core/index.ts";
 import {
   checkBlobPath,
   createStorage,

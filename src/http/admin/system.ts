@@ -1,9 +1,8 @@
 import { statSync } from "node:fs";
 import { Hono } from "hono/quick";
-import { COMMIT, VERSION } from "../../core/build-info.ts";
-import { configPatchSchema, writeConfig } from "../../db/config.ts";
-import { schemaVersion } from "../../db/migrate.ts";
-import { readJson } from "../../web/body.ts";
+import { COMMIT, VERSION } from "../../core/index.ts";
+import { configPatchSchema, schemaVersion, writeConfig } from "../../db/index.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, requireAuth } from "./principal.ts";

@@ -1,9 +1,7 @@
-import { readCookie } from "../../auth/cookies.ts";
-import { SESSION_COOKIE, sessionUser } from "../../auth/sessions.ts";
-import { listAssets } from "../../core/assets.ts";
-import { sha256Hex } from "../../core/crypto.ts";
-import type { Store } from "../../db/open.ts";
-import { mimeOf } from "../../web/mime.ts";
+import { readCookie, SESSION_COOKIE, sessionUser } from "../../auth/index.ts";
+import { listAssets, sha256Hex } from "../../core/index.ts";
+import type { Store } from "../../db/index.ts";
+import { mimeOf } from "../../web/index.ts";
 import { esc, htmlPage, page } from "../auth/pages/layout.ts";
 import { ADMIN_CSP } from "../request/security-headers.ts";
 

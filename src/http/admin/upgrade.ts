@@ -1,11 +1,9 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
-import { DEFAULT_RELEASE_BASE_URL } from "../../core/release-source.ts";
-import { type ConfigPatch, readConfig } from "../../db/config.ts";
-import { RESTART_EXIT_CODE, SERVICE_ENV } from "../../ops/service.ts";
-import { performUpgrade } from "../../ops/upgrade.ts";
-import { readJson } from "../../web/body.ts";
+import { DEFAULT_RELEASE_BASE_URL, FaztError } from "../../core/index.ts";
+import { type ConfigPatch, readConfig } from "../../db/index.ts";
+import { performUpgrade, RESTART_EXIT_CODE, SERVICE_ENV } from "../../ops/index.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, actorOf, type Principal, requireAuth } from "./principal.ts";

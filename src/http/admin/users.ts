@@ -1,8 +1,8 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { deleteUser, listUsers, setRole } from "../../auth/users.ts";
-import { parse } from "../../core/validate.ts";
-import { readJson } from "../../web/body.ts";
+import { deleteUser, listUsers, setRole } from "../../auth/index.ts";
+import { parse } from "../../core/index.ts";
+import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
 import { type AuthEnv, actorOf, requireAuth } from "./principal.ts";

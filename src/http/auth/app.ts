@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import { Hono } from "hono/quick";
-import { isHandoffToken } from "../../auth/handoff.ts";
-import { safeRedirect } from "../../auth/redirects.ts";
-import { FaztError } from "../../core/errors.ts";
-import { readFormFields } from "../../web/body.ts";
+import { isHandoffToken, safeRedirect } from "../../auth/index.ts";
+import { FaztError } from "../../core/index.ts";
+import { readFormFields } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { errorResponse, ok } from "../envelope.ts";

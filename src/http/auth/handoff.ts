@@ -1,11 +1,21 @@
 import type { Context } from "hono";
 import { Hono } from "hono/quick";
-import { HANDOFF_STATE_COOKIE, handoffStateCookie, readCookie, sessionCookie } from "../../auth/cookies.ts";
-import { consumeHandoff, isHandoffToken, issueHandoff } from "../../auth/handoff.ts";
-import { absoluteTarget, safeRedirect } from "../../auth/redirects.ts";
-import { createChildSession, SESSION_COOKIE, type SessionInfo, sessionOf } from "../../auth/sessions.ts";
-import { FaztError } from "../../core/errors.ts";
-import { randomToken } from "../../core/ids.ts";
+import {
+  absoluteTarget,
+  consumeHandoff,
+  createChildSession,
+  HANDOFF_STATE_COOKIE,
+  handoffStateCookie,
+  isHandoffToken,
+  issueHandoff,
+  readCookie,
+  SESSION_COOKIE,
+  type SessionInfo,
+  safeRedirect,
+  sessionCookie,
+  sessionOf,
+} from "../../auth/index.ts";
+import { FaztError, randomToken } from "../../core/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { normalizeHost, routeHost } from "../host-routing.ts";

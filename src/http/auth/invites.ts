@@ -1,12 +1,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono/quick";
 import * as v from "valibot";
-import { sessionCookie } from "../../auth/cookies.ts";
-import { checkInvite, redeemInvite } from "../../auth/invites.ts";
-import { safeRedirect } from "../../auth/redirects.ts";
-import { createSession } from "../../auth/sessions.ts";
-import { FaztError } from "../../core/errors.ts";
-import { readFormFields, readJson } from "../../web/body.ts";
+import { checkInvite, createSession, redeemInvite, safeRedirect, sessionCookie } from "../../auth/index.ts";
+import { FaztError } from "../../core/index.ts";
+import { readFormFields, readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { ok } from "../envelope.ts";

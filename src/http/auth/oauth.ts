@@ -1,18 +1,21 @@
 import { Hono } from "hono/quick";
 import {
   clearOauthStateCookie,
+  createSession,
+  enabledProvider,
+  finishSignIn,
+  isHandoffToken,
   OAUTH_STATE_COOKIE,
   oauthStateCookie,
   readCookie,
+  STATE_TTL_MS,
+  safeRedirect,
   sessionCookie,
-} from "../../auth/cookies.ts";
-import { isHandoffToken } from "../../auth/handoff.ts";
-import { enabledProvider, finishSignIn, STATE_TTL_MS, startSignIn } from "../../auth/oauth/index.ts";
-import { safeRedirect } from "../../auth/redirects.ts";
-import { createSession } from "../../auth/sessions.ts";
-import { touchLogin } from "../../auth/users.ts";
-import { FaztError } from "../../core/errors.ts";
-import { apexUrl } from "../../web/urls.ts";
+  startSignIn,
+  touchLogin,
+} from "../../auth/index.ts";
+import { FaztError } from "../../core/index.ts";
+import { apexUrl } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { normalizeHost } from "../host-routing.ts";

@@ -1,7 +1,6 @@
 import { Hono } from "hono/quick";
-import { readCookie } from "../../auth/cookies.ts";
-import { SESSION_COOKIE, sessionUser } from "../../auth/sessions.ts";
-import { FaztError } from "../../core/errors.ts";
+import { readCookie, SESSION_COOKIE, sessionUser } from "../../auth/index.ts";
+import { FaztError } from "../../core/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { ok } from "../envelope.ts";

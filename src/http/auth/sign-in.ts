@@ -1,12 +1,17 @@
 import type { Context } from "hono";
 import * as v from "valibot";
-import { clearSessionCookies, readCookie, sessionCookie } from "../../auth/cookies.ts";
-import { passwordLogin } from "../../auth/login.ts";
-import { createSession, endSession, SESSION_COOKIE } from "../../auth/sessions.ts";
-import type { UserInfo } from "../../auth/users.ts";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
-import { readFormFields, readJson } from "../../web/body.ts";
+import type { UserInfo } from "../../auth/index.ts";
+import {
+  clearSessionCookies,
+  createSession,
+  endSession,
+  passwordLogin,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+} from "../../auth/index.ts";
+import { FaztError, parse } from "../../core/index.ts";
+import { readFormFields, readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import type { RequestEnv } from "../env.ts";
 import { clientIp } from "../request/client-ip.ts";

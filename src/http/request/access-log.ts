@@ -1,5 +1,5 @@
-import type { Logger } from "../../core/log.ts";
-import type { Config } from "../../db/config.ts";
+import type { Logger } from "../../core/index.ts";
+import type { Config } from "../../db/index.ts";
 
 /**
  * Query strings are never logged (OAuth codes, tokens; the caller passes the

@@ -1,4 +1,4 @@
-import { randomToken } from "../../core/ids.ts";
+import { randomToken } from "../../core/index.ts";
 
 const ACCEPTABLE = /^[A-Za-z0-9._-]{1,64}$/;
 // A random prefix per process and a counter: unique, cheap on the hot path, and

@@ -1,4 +1,4 @@
-import { HSTS } from "../../web/hsts.ts";
+import { HSTS } from "../../web/index.ts";
 
 /**
  * Headers every response carries (docs/hosting.md), for responses made elsewhere

@@ -1,4 +1,4 @@
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 
 /**
  * Rules per file. Netlify's own parser tests use a 10,000-rule `_headers`

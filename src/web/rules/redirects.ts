@@ -1,4 +1,4 @@
-import { isHiddenPath } from "../../hosting/hidden.ts";
+import { isHiddenPath } from "../hidden.ts";
 import { lineError, MAX_RULES, tooManyRules } from "./errors.ts";
 import { PathIndex } from "./path-index.ts";
 import {

@@ -1,4 +1,4 @@
-import { esc, htmlDocument } from "../../../core/html.ts";
+import { esc, htmlDocument } from "../../../core/index.ts";
 
 export { esc };
 

@@ -84,7 +84,10 @@ test("every top-level folder of src/ is entered from outside only through its in
       const top = topOf(i.target);
       return top !== topOf(i.from) && isFolder(top) && i.target !== `${top}/index.ts`;
     })
-    .map((i) => `${i.at} imports "${i.specifier}": enter ${topOf(i.target)}/ through ${topOf(i.target)}/index.ts`);
+    .map(
+      (i) =>
+        `${i.at} imports "${i.specifier}": enter ${topOf(i.target)}/ through ${topOf(i.target)}/index.ts`,
+    );
   expect(offenders).toEqual([]);
 });
 

@@ -32,7 +32,7 @@ const sqlSchema = v.strictObject({
 /**
  * `POST /api/sql` (docs/admin-api.md): one statement, read-only unless `write: true`,
  * owner only — an admin's session or key gets 403, a key the owner made acts
- * as the owner (middleware/auth.ts). How it is run: src/sql/run.ts.
+ * as the owner (http/admin/principal.ts). How it is run: src/sql/run.ts.
  */
 export function sqlRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();

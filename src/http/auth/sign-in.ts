@@ -90,7 +90,7 @@ export async function signIn(
 
 /**
  * Ends the request's session and every session handed off from the same
- * sign-in (sessions.ts `endSession`); returns the cookies that clear it here.
+ * sign-in (auth/sessions.ts `endSession`); returns the cookies that clear it here.
  */
 export function signOut(c: Context<RequestEnv>, ctx: ServerContext): string[] {
   const token = readCookie(c.req.header("cookie") ?? null, SESSION_COOKIE);

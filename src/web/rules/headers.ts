@@ -26,7 +26,7 @@ const RESERVED = new Set([
  * path, the `Name: value` lines under it are its headers (indentation does
  * not matter), and a name repeated in one block is one header whose values
  * are joined with `, ` (several `Link:` lines). Parsed once at deploy; a bad
- * line is a 400 naming it. A header an app may not send (`header-policy.ts`)
+ * line is a 400 naming it. A header an app may not send (`web/header-policy.ts`)
  * is left out and `warn` is told, naming the line.
  */
 export function parseHeaders(text: string, warn: (message: string) => void = () => {}): HeaderRule[] {

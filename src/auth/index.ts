@@ -33,14 +33,9 @@ export {
   redeemInvite,
 } from "./invites.ts";
 export { passwordLogin } from "./login.ts";
-export {
-  enabledProvider,
-  finishSignIn,
-  listProviders,
-  STATE_TTL_MS,
-  setProvider,
-  startSignIn,
-} from "./oauth/index.ts";
+// Not through oauth/index.ts: that loads the sign-in flow, which is imported on first use (below).
+export { enabledProvider, listProviders, setProvider } from "./oauth/providers.ts";
+export { STATE_TTL_MS } from "./oauth/types.ts";
 export {
   createOwner,
   findOwner,
@@ -63,3 +58,21 @@ export {
   sweepSessions,
 } from "./sessions.ts";
 export { deleteUser, getUser, listUsers, type Role, setRole, touchLogin, type UserInfo } from "./users.ts";
+
+type SignInFlow = typeof import("./oauth/flow.ts");
+
+/**
+ * OAuth sign-in (oauth/flow.ts) needs oauth4webapi: imported on the first
+ * sign-in, so a server whose owner never uses a provider does not load it.
+ */
+export async function startSignIn(
+  ...args: Parameters<SignInFlow["startSignIn"]>
+): ReturnType<SignInFlow["startSignIn"]> {
+  return (await import("./oauth/flow.ts")).startSignIn(...args);
+}
+
+export async function finishSignIn(
+  ...args: Parameters<SignInFlow["finishSignIn"]>
+): ReturnType<SignInFlow["finishSignIn"]> {
+  return (await import("./oauth/flow.ts")).finishSignIn(...args);
+}

@@ -11,10 +11,8 @@ import {
   type ProviderConfig,
   providerDef,
 } from "./providers.ts";
-import { type ProfileInput, type ProviderDef, profileSchema } from "./types.ts";
+import { type ProfileInput, type ProviderDef, profileSchema, STATE_TTL_MS } from "./types.ts";
 
-/** How long a started sign-in may take at the provider. */
-export const STATE_TTL_MS = 10 * 60 * 1000;
 /** Unfinished sign-ins kept at most: starting one needs no account, so the table is bounded. */
 const MAX_PENDING = 10_000;
 /**

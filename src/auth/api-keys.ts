@@ -1,10 +1,7 @@
 import * as v from "valibot";
-import { digestsEqual, sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import { newId, randomToken } from "../core/ids.ts";
-import { parse } from "../core/validate.ts";
-import type { Store } from "../db/open.ts";
-import { appNameSchema } from "../deploy/index.ts";
+import { appNameSchema } from "../apps/index.ts";
+import { digestsEqual, FaztError, newId, parse, randomToken, sha256Hex } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import type { Role } from "./users.ts";
 
 export type KeyScope = "admin" | "deploy";

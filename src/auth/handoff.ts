@@ -1,7 +1,5 @@
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import { randomToken } from "../core/ids.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError, randomToken, sha256Hex } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 
 /**
  * Sign-in handoff: one sign-in on the admin host carried to a host that

@@ -1,9 +1,6 @@
 import * as v from "valibot";
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import { newId, randomToken } from "../core/ids.ts";
-import { parse } from "../core/validate.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError, newId, parse, randomToken, sha256Hex } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import { passwordSchema } from "./owner.ts";
 import { hashPassword } from "./passwords.ts";
 import { getUser, type Role, type UserInfo } from "./users.ts";

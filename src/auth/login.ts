@@ -1,5 +1,5 @@
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { clearFailures, giveBackAttempt, takeAttempt } from "./rate-limit.ts";
 import { findUserForLogin, touchLogin, type UserInfo } from "./users.ts";

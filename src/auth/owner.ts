@@ -1,8 +1,6 @@
 import * as v from "valibot";
-import { FaztError } from "../core/errors.ts";
-import { newId } from "../core/ids.ts";
-import { parse } from "../core/validate.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError, newId, parse } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import { hashPassword } from "./passwords.ts";
 
 export const usernameSchema = v.pipe(

@@ -1,4 +1,4 @@
-import { randomToken } from "../core/ids.ts";
+import { randomToken } from "../core/index.ts";
 
 /** argon2id with Bun's default parameters. */
 export function hashPassword(password: string): Promise<string> {

@@ -1,7 +1,5 @@
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import { randomToken } from "../core/ids.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError, randomToken, sha256Hex } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import { getUser, type UserInfo } from "./users.ts";
 
 export const SESSION_COOKIE = "fazt_session";

@@ -1,5 +1,5 @@
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 
 export type Role = "owner" | "admin" | "user";
 

@@ -1,5 +1,5 @@
 import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { extractGlobals } from "./globals.ts";
 import { printedResult } from "./output.ts";
 import { beginSession, endSession } from "./session.ts";

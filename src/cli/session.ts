@@ -1,4 +1,4 @@
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { openDatabase, resolveDbPath, type Store } from "../db/index.ts";
 import type { Globals } from "./globals.ts";
 

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { embeddedFiles, isCompiled } from "./platform.ts";
 
 /**
  * Files that ship inside the binary (migrations, the admin UI). build.ts embeds
@@ -13,17 +14,6 @@ const roots: Record<string, string> = {
 };
 
 const projectRoot = resolve(import.meta.dir, "../..");
-
-export const isCompiled = import.meta.dir.startsWith("/$bunfs") || import.meta.dir.includes("~BUN");
-
-let embedded: Map<string, Blob> | undefined;
-function embeddedFiles(): Map<string, Blob> {
-  if (!embedded) {
-    embedded = new Map();
-    for (const blob of Bun.embeddedFiles) embedded.set((blob as Blob & { name: string }).name, blob);
-  }
-  return embedded;
-}
 
 /** Every asset under `group` as `[relative path, Blob]`, sorted by path. */
 export async function listAssets(group: keyof typeof roots): Promise<Array<[string, Blob]>> {

@@ -1,6 +1,5 @@
 import * as v from "valibot";
-import { releaseBaseUrlSchema, releasePublicKeySchema } from "../core/release-source.ts";
-import { parse } from "../core/validate.ts";
+import { parse, releaseBaseUrlSchema, releasePublicKeySchema } from "../core/index.ts";
 import type { Store } from "./open.ts";
 
 /** Host names: lower-case labels, optionally dotted; `localhost` included. */

@@ -7,7 +7,7 @@
  * of the source, and finally checked row for row: a count and an
  * order-independent hash per table, on both ends.
  */
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { schemaTables, type TableSpec } from "./engine/pg-schema.ts";
 import type { Engine, SqlValue } from "./engine/types.ts";
 

@@ -3,6 +3,7 @@ export {
   type Config,
   type ConfigPatch,
   configPatchSchema,
+  configSchema,
   defaultConfig,
   readConfig,
   writeConfig,

@@ -1,7 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { listAssets } from "../core/assets.ts";
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
+import { FaztError, listAssets, sha256Hex } from "../core/index.ts";
 
 export interface Migration {
   /** 1-based: `PRAGMA user_version` holds the number of the last one applied. */

@@ -1,4 +1,4 @@
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { applyMigrations, loadMigrations } from "./migrate.ts";
 import { openStore, type Store } from "./open.ts";
 

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { SqliteEngine } from "./engine/sqlite.ts";
 import type { Engine } from "./engine/types.ts";
 export type Db = BunSQLiteDatabase;

@@ -1,7 +1,10 @@
-/** Deploys: checking manifests and archives, storing contents once per sha256, immutable versions. */
-export { collectGarbage, existingBlobs, putBlob } from "./blobs.ts";
+/**
+ * Deploys (docs/hosting.md): the pipeline that takes a manifest, the missing
+ * contents and the finish (or a zip, or files in hand) to a new version, and
+ * the checks of manifests, paths and archives on the way. What a deploy
+ * writes (apps, versions, blobs) is the app model in apps/.
+ */
 export { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
-export { appNameSchema } from "./names.ts";
 export { checkDeployPath } from "./paths.ts";
 export {
   type DeployOutcome,
@@ -10,13 +13,5 @@ export {
   finishDeploy,
   startDeploy,
   uploadBlob,
-} from "./sessions.ts";
-export {
-  createVersion,
-  listVersions,
-  type NewVersion,
-  rollback,
-  type VersionFile,
-  type VersionInfo,
-} from "./versions.ts";
+} from "./pipeline.ts";
 export { readZip, type ZipFile } from "./zip.ts";

@@ -1,10 +1,9 @@
 import * as v from "valibot";
-import { FaztError } from "../core/errors.ts";
-import { parse } from "../core/validate.ts";
-import type { Config } from "../db/config.ts";
-import { appNameSchema } from "./names.ts";
+import type { VersionFile } from "../apps/index.ts";
+import { appNameSchema } from "../apps/index.ts";
+import { FaztError, parse } from "../core/index.ts";
+import type { Config } from "../db/index.ts";
 import { checkDeployPath } from "./paths.ts";
-import type { VersionFile } from "./versions.ts";
 
 export type DeployLimits = Pick<Config, "maxDeployBytes" | "maxFileBytes" | "maxFiles">;
 

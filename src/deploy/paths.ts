@@ -1,4 +1,4 @@
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 
 const MAX_PATH = 1024;
 

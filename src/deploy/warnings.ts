@@ -3,9 +3,9 @@
  * parse, an `api/` with no handler, a site with no `index.html`. The deploy
  * result carries them as `warnings`, and the app's log keeps them.
  */
-import type { Store } from "../db/open.ts";
-import { appendLog } from "../runtime/logs.ts";
-import { checkApiCode, formatProblem, isApiScript } from "../runtime/source.ts";
+
+import { appendLog, checkApiCode, formatProblem, isApiScript } from "../apps/index.ts";
+import type { Store } from "../db/index.ts";
 
 const decoder = new TextDecoder();
 

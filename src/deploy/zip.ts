@@ -1,5 +1,5 @@
 import { inflateRawSync } from "node:zlib";
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import type { DeployLimits } from "./manifest.ts";
 import { checkDeployPath } from "./paths.ts";
 

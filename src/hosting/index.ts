@@ -1,10 +1,11 @@
-/** Serving apps on their subdomains (docs/hosting.md). */
+/**
+ * Serving a site's files on its subdomain (docs/hosting.md): the site index,
+ * lookup rules, responses with ranges and encodings, the content cache. Only
+ * serving: the web pieces it shares with others are in web/.
+ */
 export { cacheControlFor, isHashedName } from "./cache-control.ts";
-export { refusedCookie, refusedHeader, splitSetCookie } from "./header-policy.ts";
-export { isCompressible, mimeOf } from "./mime.ts";
 export { prefersHtml } from "./negotiate.ts";
-export { seedApps } from "./seed.ts";
+export { baseHeaders, type Common } from "./respond.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";
 export { previewKey } from "./site.ts";
-export { apexUrl, appUrl, previewUrl } from "./urls.ts";

@@ -1,6 +1,6 @@
-import type { Store } from "../db/open.ts";
+import type { Store } from "../db/index.ts";
+import { HSTS } from "../web/index.ts";
 import type { ContentCache } from "./content-cache.ts";
-import { HSTS } from "./hsts.ts";
 import { type Encoding, pickEncoding } from "./negotiate.ts";
 import { parseRange } from "./range.ts";
 import type { SiteFile } from "./site.ts";

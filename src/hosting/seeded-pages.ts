@@ -1,7 +1,7 @@
-import { htmlDocument } from "../core/html.ts";
+import { htmlDocument } from "../core/index.ts";
 
 /**
- * What a fresh instance's seeded apps hold (`hosting/seed.ts`): the `root`
+ * What a fresh instance's seeded apps hold (`ops/seed.ts`): the `root`
  * app's welcome page and the `404` app's page. Deploying over either app
  * replaces them.
  */

@@ -1,12 +1,10 @@
-import { FaztError } from "../core/errors.ts";
-import { splitUrl } from "../core/url.ts";
-import type { Config } from "../db/config.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError, splitUrl } from "../core/index.ts";
+import type { Config, Store } from "../db/index.ts";
+import { type CompiledRedirect, findRedirect, headersFor } from "../web/index.ts";
 import { ContentCache } from "./content-cache.ts";
 import { prefersHtml } from "./negotiate.ts";
 import { ADD_SLASH, DROP_SLASH, filePage, requestedFile } from "./pages.ts";
 import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
-import { type CompiledRedirect, findRedirect, headersFor } from "./rules/index.ts";
 import { NOT_FOUND_HTML } from "./seeded-pages.ts";
 import { type AppSite, isHiddenPath, SiteCache, type SiteFile } from "./site.ts";
 

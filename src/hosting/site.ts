@@ -1,15 +1,15 @@
+import type { Store } from "../db/index.ts";
 import { dataVersionProbe } from "../db/index.ts";
-import type { Store } from "../db/open.ts";
-import { cacheControlFor } from "./cache-control.ts";
-import { isHiddenPath } from "./hidden.ts";
 import {
   compileHeaders,
   compileRedirects,
   type HeaderRule,
   type HeaderTable,
+  isHiddenPath,
   type RedirectRule,
   type RedirectTable,
-} from "./rules/index.ts";
+} from "../web/index.ts";
+import { cacheControlFor } from "./cache-control.ts";
 
 /** One servable file of a version, with the headers that never change for it. */
 export interface SiteFile {

@@ -1,11 +1,8 @@
-import { readCookie } from "../auth/cookies.ts";
-import { SESSION_COOKIE, sessionUser } from "../auth/sessions.ts";
-import type { Logger } from "../core/log.ts";
-import { type Config, type ConfigPatch, readConfig } from "../db/config.ts";
-import { dataVersionProbe } from "../db/index.ts";
-import type { Store } from "../db/open.ts";
-import { baseHeaders } from "../hosting/respond.ts";
-import { createHosting, type Hosting } from "../hosting/serve.ts";
+import { readCookie, SESSION_COOKIE, sessionUser } from "../auth/index.ts";
+import type { Logger } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { type Config, type ConfigPatch, dataVersionProbe, readConfig } from "../db/index.ts";
+import { baseHeaders, createHosting, type Hosting } from "../hosting/index.ts";
 import type { Runtime } from "../runtime/index.ts";
 
 /** What the server's parts share: the database, the effective config, the log. */

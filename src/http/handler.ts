@@ -1,17 +1,15 @@
 import type { Server } from "bun";
 import type { Hono } from "hono";
-import { VERSION } from "../core/build-info.ts";
-import { FaztError } from "../core/errors.ts";
-import { splitUrl } from "../core/url.ts";
-import type { AdminUi } from "./admin-ui.ts";
+import { FaztError, splitUrl, VERSION } from "../core/index.ts";
+import type { AdminUi } from "./admin/ui.ts";
 import type { ServerContext } from "./context.ts";
 import type { RequestEnv } from "./env.ts";
 import { errorResponse, json } from "./envelope.ts";
 import { routeHostCached } from "./host-routing.ts";
-import { logRequest } from "./middleware/access-log.ts";
-import { requestIdOf } from "./middleware/request-id.ts";
-import { applySecurityHeaders } from "./middleware/security-headers.ts";
 import { servePreview } from "./preview.ts";
+import { logRequest } from "./request/access-log.ts";
+import { requestIdOf } from "./request/request-id.ts";
+import { applySecurityHeaders } from "./request/security-headers.ts";
 
 const isAuthPath = (path: string) => path === "/auth" || path.startsWith("/auth/");
 
@@ -28,8 +26,8 @@ export type Handler = (req: Request, server: Server<undefined>) => Response | Pr
 export function createHandler(ctx: ServerContext, ui: () => Promise<AdminUi>): Handler {
   let admin: Promise<Hono<RequestEnv>> | undefined;
   let auth: Promise<Hono<RequestEnv>> | undefined;
-  const adminApp = () => (admin ??= import("./admin-app.ts").then((m) => m.createAdminApp(ctx, ui)));
-  const authApp = () => (auth ??= import("./routes/auth.ts").then((m) => m.authApp(ctx)));
+  const adminApp = () => (admin ??= import("./admin/app.ts").then((m) => m.createAdminApp(ctx, ui)));
+  const authApp = () => (auth ??= import("./auth/app.ts").then((m) => m.authApp(ctx)));
 
   const finish = (
     req: Request,

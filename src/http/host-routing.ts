@@ -13,7 +13,7 @@ export type HostTarget =
 
 const LOOPBACK_ADMIN = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-/** A preview label; app names never look like this (deploy/names.ts). */
+/** A preview label; app names never look like this (apps/names.ts). */
 const PREVIEW = /^v([1-9][0-9]{0,8})--([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$/;
 
 /** Lower-cases, strips the port and one trailing dot; `null` for an unusable Host. */

@@ -1,13 +1,13 @@
 import type { Server } from "bun";
-import { FaztError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
-import type { Config } from "../db/config.ts";
-import { addressGroup, clientIp } from "./client-ip.ts";
+import type { Logger } from "../core/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Config } from "../db/index.ts";
 import { closeGently } from "./close-gently.ts";
 import { errorResponse } from "./envelope.ts";
 import type { Handler } from "./handler.ts";
-import { requestIdOf } from "./middleware/request-id.ts";
-import { applySecurityHeaders } from "./middleware/security-headers.ts";
+import { addressGroup, clientIp } from "./request/client-ip.ts";
+import { requestIdOf } from "./request/request-id.ts";
+import { applySecurityHeaders } from "./request/security-headers.ts";
 
 export type InFlightLimits = Pick<Config, "maxRequestsPerIp" | "trustedProxies" | "https">;
 

@@ -1,8 +1,7 @@
-import { readCookie } from "../auth/cookies.ts";
-import { SESSION_COOKIE, sessionUser } from "../auth/sessions.ts";
-import { FaztError } from "../core/errors.ts";
-import type { Common } from "../hosting/respond.ts";
-import { previewKey } from "../hosting/site.ts";
+import { readCookie, SESSION_COOKIE, sessionUser } from "../auth/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Common } from "../hosting/index.ts";
+import { previewKey } from "../hosting/index.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
 

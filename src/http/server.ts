@@ -1,8 +1,8 @@
 import type { Server } from "bun";
-import { FaztError } from "../core/errors.ts";
-import { startHousekeeping } from "../ops/housekeeping.ts";
-import type { HttpsServeOptions, HttpsServing } from "../ops/https/serve.ts"; // [https]
-import { AdminUi } from "./admin-ui.ts";
+import { FaztError } from "../core/index.ts";
+import type { HttpsServeOptions, HttpsServing } from "../ops/index.ts"; // [https]
+import { startHousekeeping } from "../ops/index.ts";
+import { AdminUi } from "./admin/ui.ts";
 import { closeGently } from "./close-gently.ts";
 import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
@@ -59,7 +59,7 @@ export async function startServer(
   try {
     // [https] TLS with ACME certificates + port 80 (src/ops/https/serve.ts); loaded only when on.
     if (ctx.config.https && opts.https) {
-      https = await (await import("../ops/https/serve.ts")).startHttps(ctx, listen, opts.port, opts.https);
+      https = await (await import("../ops/index.ts")).startHttps(ctx, listen, opts.port, opts.https);
       ctx.httpsManager = https.manager;
     }
     server = https ? https.server : Bun.serve({ port: opts.port, ...listen });

@@ -24,9 +24,9 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
-import { SEEDED_APPS } from "../deploy/apps.ts";
+import { SEEDED_APPS } from "../apps/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 
 export interface BackupInfo {
   /** Absolute path of the snapshot. */

@@ -1,7 +1,7 @@
-import { sweepSessions } from "../auth/sessions.ts";
-import type { Logger } from "../core/log.ts";
-import { readConfig } from "../db/config.ts";
-import type { Store } from "../db/open.ts";
+import { sweepSessions } from "../auth/index.ts";
+import type { Logger } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { readConfig } from "../db/index.ts";
 
 const HOUR = 60 * 60 * 1000;
 
@@ -12,7 +12,7 @@ const HOUR = 60 * 60 * 1000;
 export async function sweep(store: Store, now = Date.now()): Promise<Record<string, number>> {
   // Loaded here, not at the top: the server's start-up does not need them.
   const [{ trimLogs }, { sweepExpiredKv }, { autoSnapshot }] = await Promise.all([
-    import("../runtime/logs.ts"),
+    import("../apps/index.ts"),
     import("../storage/index.ts"),
     import("./backups.ts"),
   ]);

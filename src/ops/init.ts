@@ -1,8 +1,7 @@
-import { createOwner, findOwner } from "../auth/owner.ts";
-import { generatePassword } from "../auth/passwords.ts";
-import { FaztError } from "../core/errors.ts";
-import { type ConfigPatch, writeConfig } from "../db/config.ts";
-import type { Store } from "../db/open.ts";
+import { createOwner, findOwner, generatePassword } from "../auth/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { type ConfigPatch, writeConfig } from "../db/index.ts";
 
 export interface InitResult {
   created: boolean;
@@ -33,7 +32,7 @@ export async function initInstance(
     !store.sqlite.query("SELECT 1 FROM apps WHERE name = '404'").get() ||
     !store.sqlite.query("SELECT 1 FROM apps WHERE name = 'root'").get()
   ) {
-    await (await import("../hosting/seed.ts")).seedApps(store);
+    await (await import("./seed.ts")).seedApps(store);
   }
   if (existing) return { created: false, username: existing.username ?? "" };
   const username = opts.username ?? "admin";

@@ -7,8 +7,7 @@
  * of their raw 32 bytes.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
-import { FaztError } from "../core/errors.ts";
-import { RELEASE_PUBLIC_KEYS } from "../core/release-source.ts";
+import { FaztError, RELEASE_PUBLIC_KEYS } from "../core/index.ts";
 
 export const SIGNATURE_FILE = "checksums.txt.sig";
 

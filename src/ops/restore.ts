@@ -17,7 +17,7 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import {
   type BackupInfo,
   backupDir,
@@ -206,7 +206,7 @@ export async function restoreBackup(dbPath: string, file: string, now = Date.now
     );
   }
 
-  const { loadMigrations } = await import("../db/migrate.ts");
+  const { loadMigrations } = await import("../db/index.ts");
   const known = (await loadMigrations()).length;
   const dir = dirname(database);
   ensureDir(dir);

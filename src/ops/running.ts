@@ -7,8 +7,8 @@
  * machine, or a heartbeat older than STALE_MS, is stale and removed.
  */
 import { hostname as machineName } from "node:os";
-import { randomToken } from "../core/ids.ts";
-import type { Store } from "../db/open.ts";
+import { randomToken } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 
 export const HEARTBEAT_MS = 30_000;
 /** Three missed heartbeats: the process is gone or hung, either way not to be talked to. */

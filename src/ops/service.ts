@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { FaztError } from "../core/errors.ts";
-import { isTermux } from "./upgrade.ts";
+import { FaztError, isTermux } from "../core/index.ts";
 
 export type ServiceKind = "system" | "user" | "termux";
 

@@ -4,7 +4,7 @@
  * can come out.
  */
 import { gunzipSync } from "node:zlib";
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 
 /** No fazt binary is anywhere near this; a bigger one is not a release. */
 const MAX_BINARY_BYTES = 600 * 1024 * 1024;

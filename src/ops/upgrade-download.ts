@@ -3,8 +3,7 @@
  * size limit and a time limit, and only over https (plain http on loopback),
  * for every redirect too.
  */
-import { FaztError } from "../core/errors.ts";
-import { releaseUrlProblem } from "../core/release-source.ts";
+import { FaztError, releaseUrlProblem } from "../core/index.ts";
 
 /** A download may take this long in all, and may stall for at most IDLE_MS. */
 const DOWNLOAD_MS = 15 * 60 * 1000;

@@ -5,9 +5,7 @@
  * anything in it is believed, and one archive per platform named
  * `fazt-V-OS-ARCH.tar.gz`.
  */
-import { VERSION } from "../core/build-info.ts";
-import { FaztError } from "../core/errors.ts";
-import { releaseBaseProblem } from "../core/release-source.ts";
+import { FaztError, isTermux, releaseBaseProblem, VERSION } from "../core/index.ts";
 import { SIGNATURE_FILE, verifyChecksums } from "./release-signature.ts";
 import { download } from "./upgrade-download.ts";
 
@@ -15,11 +13,6 @@ const MAX_CHECKSUMS_BYTES = 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 4096;
 
 export type Platform = "linux-x64" | "linux-arm64" | "darwin-x64" | "darwin-arm64" | "android-arm64";
-
-/** Termux: Bun reports `linux` there; its `$PREFIX` gives it away (as install.sh checks). */
-export function isTermux(env: Record<string, string | undefined> = process.env): boolean {
-  return (env.PREFIX ?? "").startsWith("/data/data/com.termux");
-}
 
 export function detectPlatform(
   platform: string = process.platform,

@@ -22,20 +22,15 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { FaztError } from "../core/errors.ts";
+import { FaztError, isCompiled } from "../core/index.ts";
 import { extractFazt } from "./upgrade-archive.ts";
 import { download } from "./upgrade-download.ts";
 import { checkRelease, type ReleaseOptions, type UpgradeCheck } from "./upgrade-release.ts";
 
-export { checkRelease, isTermux, type UpgradeCheck } from "./upgrade-release.ts";
+export { checkRelease, type UpgradeCheck } from "./upgrade-release.ts";
 
 /** No release archive is anywhere near this; a bigger answer is not a release. */
 const MAX_ARCHIVE_BYTES = 300 * 1024 * 1024;
-
-/** True when this process is a compiled fazt binary, not `bun src/main.ts`. */
-export function isCompiled(): boolean {
-  return Bun.main.startsWith("/$bunfs/") || Bun.main.includes("~BUN");
-}
 
 const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
@@ -70,7 +65,7 @@ function removeStaleStaging(dir: string): void {
 
 /** Refuses early what would fail after the download: from source, or a binary we may not replace. */
 export function assertReplaceable(target: string): void {
-  if (!isCompiled()) {
+  if (!isCompiled) {
     throw new FaztError(
       "CONFLICT",
       `fazt is running from source (${process.execPath} ${Bun.main}): upgrade the checkout instead (git pull), or run a release binary`,

@@ -9,7 +9,7 @@
  * HTTP side all use it).
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { type ErrorCode, FaztError } from "../core/errors.ts";
+import { type ErrorCode, FaztError } from "../core/index.ts";
 import type { Limits, RequestEvent, WireResponse } from "./wire.ts";
 
 /** Why a runtime must be thrown away after a request. */

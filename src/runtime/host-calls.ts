@@ -3,8 +3,7 @@
  * `__host(op, json)`: storage, logs, env, its own files, a few primitives.
  * Everything crosses as JSON; nothing of the host is handed to the VM.
  */
-import { VERSION } from "../core/build-info.ts";
-import { FaztError } from "../core/errors.ts";
+import { FaztError, VERSION } from "../core/index.ts";
 import type { WireUser } from "./wire.ts";
 
 /** What app code may reach on the host, for one app: storage, logs, env, its files. */

@@ -1,18 +1,12 @@
-import { withoutSessionCookie } from "../auth/cookies.ts";
-import type { UserInfo } from "../auth/users.ts";
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
-import {
-  prefersHtml,
-  type RewrittenUrl,
-  refusedCookie,
-  refusedHeader,
-  splitSetCookie,
-} from "../hosting/index.ts";
+import { appendLog } from "../apps/index.ts";
+import type { UserInfo } from "../auth/index.ts";
+import { withoutSessionCookie } from "../auth/index.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
+import { prefersHtml, type RewrittenUrl } from "../hosting/index.ts";
 // The server's one body reader: counted while it streams (413 at the limit).
-import { readBody } from "../http/body.ts";
+import { readBody, refusedCookie, refusedHeader, splitSetCookie } from "../web/index.ts";
 import { errorWire } from "./failure.ts";
-import { appendLog } from "./logs.ts";
 import type { Runtime } from "./runtime.ts";
 import type { AppRef, WireFile, WireRequest, WireResponse, WireUser } from "./wire.ts";
 

@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
-import { FaztError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
+import { announceLogs } from "../apps/index.ts";
+import type { Logger } from "../core/index.ts";
+import { FaztError } from "../core/index.ts";
 import { errorWire } from "./failure.ts";
-import { announceLogs } from "./logs.ts";
 import type {
   AppRef,
   CompiledMessage,

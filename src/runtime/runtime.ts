@@ -1,5 +1,5 @@
-import { FaztError } from "../core/errors.ts";
-import type { Logger } from "../core/log.ts";
+import type { Logger } from "../core/index.ts";
+import { FaztError } from "../core/index.ts";
 import { type PoolSize, RuntimePool } from "./pool.ts";
 import {
   type AppRef,

@@ -5,14 +5,14 @@ import type {
   QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
-import { FaztError } from "../core/errors.ts";
+import { isModuleSource } from "../apps/index.ts";
+import { FaztError } from "../core/index.ts";
 import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
 import { type CallContext, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
 import preludeApp from "./prelude/app.js" with { type: "text" };
 import preludeBase from "./prelude/base.js" with { type: "text" };
 import preludeWeb from "./prelude/web.js" with { type: "text" };
-import { isModuleSource } from "./source.ts";
 import type { AppRef, Limits, RequestEvent, WireResponse, WireUser } from "./wire.ts";
 
 export type { Broken } from "./failure.ts";

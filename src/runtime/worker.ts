@@ -7,13 +7,12 @@
  * for each other; src/db/open.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
-import { FaztError } from "../core/errors.ts";
-import { openStore, type Store } from "../db/open.ts";
+import { appendLog, type LogLevel, readEnv } from "../apps/index.ts";
+import { FaztError } from "../core/index.ts";
+import { openStore, type Store } from "../db/index.ts";
 import { createStorage } from "../storage/index.ts";
 import { compileEngine, loadEngine } from "./engine.ts";
-import { readEnv } from "./env.ts";
 import { errorWire } from "./failure.ts";
-import { appendLog, type LogLevel } from "./logs.ts";
 import { AppRuntime, type HostServices } from "./sandbox.ts";
 import type {
   CompiledMessage,

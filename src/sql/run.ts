@@ -15,8 +15,7 @@
  * source) started with a hidden first argument; see child.ts.
  */
 import { fileURLToPath } from "node:url";
-import { isCompiled } from "../core/assets.ts";
-import { FaztError } from "../core/errors.ts";
+import { FaztError, isCompiled } from "../core/index.ts";
 import type { ChildRequest, SqlResult } from "./child.ts";
 
 /** The hidden first argument that makes `fazt` the query process instead of the CLI. */

@@ -6,7 +6,7 @@
  * `fazt.app.ds` (query.ts). Unlike `ds.find`, browsing never creates field
  * indexes: looking at an app's data does not change its database.
  */
-import type { Store } from "../db/open.ts";
+import type { Store } from "../db/index.ts";
 import { prefixGlob, statement } from "./common.ts";
 import { checkCollection, type Doc, type DocRow, toDoc } from "./ds.ts";
 import { hasFieldIndex } from "./indexes.ts";

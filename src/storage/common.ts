@@ -3,8 +3,8 @@
  * to, a small statement cache, strict JSON encoding and prefix patterns.
  */
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 
 /** Where a storage call may reach: one app, and within it one scope ("" app-wide, or a user id). */
 export interface StorageScope {

@@ -9,8 +9,7 @@
  */
 import type { Database } from "bun:sqlite";
 import * as v from "valibot";
-import { FaztError } from "../core/errors.ts";
-import { parse } from "../core/validate.ts";
+import { FaztError, parse } from "../core/index.ts";
 import {
   encodeJson,
   invalid,

@@ -5,8 +5,8 @@
  * every statement binds both, so no argument reaches another app's or
  * user's rows.
  */
-import { FaztError } from "../core/errors.ts";
-import type { Store } from "../db/open.ts";
+import { FaztError } from "../core/index.ts";
+import type { Store } from "../db/index.ts";
 import { createDs, type Ds } from "./ds.ts";
 import { createKv, type Kv } from "./kv.ts";
 import { createS3, type S3 } from "./s3.ts";

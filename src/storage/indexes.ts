@@ -16,8 +16,7 @@
  * strict pattern; each is checked again here before it is written.
  */
 import type { Database } from "bun:sqlite";
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
+import { FaztError, sha256Hex } from "../core/index.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
 
 /** Field indexes per app and collection. */

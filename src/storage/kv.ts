@@ -3,7 +3,7 @@
  * live. Expired entries are invisible at once and deleted lazily (on `get`,
  * or by `sweepExpiredKv`).
  */
-import type { Store } from "../db/open.ts";
+import type { Store } from "../db/index.ts";
 import { checkPrefix, encodeJson, invalid, now, prefixGlob, type StorageScope, statement } from "./common.ts";
 
 export const MAX_KEY_LENGTH = 512;

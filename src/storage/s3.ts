@@ -2,9 +2,8 @@
  * `fazt.app.s3`: blobs (bytes with a content type) under slash-separated
  * paths. Bytes in, `Uint8Array` out; the hash is the SHA-256 of the bytes.
  */
-import { sha256Hex } from "../core/crypto.ts";
-import { FaztError } from "../core/errors.ts";
-import { mimeOf } from "../hosting/mime.ts";
+import { FaztError, sha256Hex } from "../core/index.ts";
+import { mimeOf } from "../web/index.ts";
 import { checkPrefix, invalid, now, prefixGlob, type StorageScope, statement } from "./common.ts";
 
 export const MAX_PATH_LENGTH = 1024;

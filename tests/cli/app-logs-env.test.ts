@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
+import { appendLog } from "../../src/apps/logs.ts";
 import { openStore, type Store } from "../../src/db/open.ts";
-import { appendLog } from "../../src/runtime/logs.ts";
 import { ROOT } from "../helpers/cli.ts";
 import { cleanupTemp } from "../helpers/temp.ts";
 import { data, type Instance, makeFolder, startInstance, stopInstances } from "./instance.ts";

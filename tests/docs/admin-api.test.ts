@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { createAdminApp } from "../../src/http/admin-app.ts";
-import { authApp } from "../../src/http/routes/auth.ts";
+import { createAdminApp } from "../../src/http/admin/app.ts";
+import { authApp } from "../../src/http/auth/app.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 /**

@@ -16,7 +16,7 @@ import {
   headersFor,
   parseHeaders,
   parseRedirects,
-} from "../../src/hosting/rules/index.ts";
+} from "../../src/web/rules/index.ts";
 import { deployFiles, deployZip } from "../helpers/deploy.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { cleanupTemp } from "../helpers/temp.ts";

@@ -1,4 +1,4 @@
-import type { HeaderRule, RedirectRule } from "../../src/hosting/rules/index.ts";
+import type { HeaderRule, RedirectRule } from "../../src/web/rules/index.ts";
 
 /**
  * The cases of Netlify's `_redirects` and `_headers` parser tests (netlify/build,

@@ -7,9 +7,9 @@
  * never reaches app code.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { HSTS } from "../../src/hosting/hsts.ts";
-import { compileHeaders } from "../../src/hosting/rules/index.ts";
-import type { LogLine } from "../../src/runtime/logs.ts";
+import type { LogLine } from "../../src/apps/logs.ts";
+import { HSTS } from "../../src/web/hsts.ts";
+import { compileHeaders } from "../../src/web/rules/index.ts";
 import { apiJson, dataOf, deployFiles } from "../helpers/deploy.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { cleanupTemp } from "../helpers/temp.ts";

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 import type { ProviderDef } from "./types.ts";
 import { str } from "./types.ts";
 

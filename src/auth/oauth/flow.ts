@@ -1,10 +1,7 @@
 import * as oauth from "oauth4webapi";
-import { digestsEqual, sha256Hex } from "../../core/crypto.ts";
-import { FaztError } from "../../core/errors.ts";
-import type { Logger } from "../../core/log.ts";
-import { parse } from "../../core/validate.ts";
-import type { Config } from "../../db/config.ts";
-import type { Store } from "../../db/open.ts";
+import type { Logger } from "../../core/index.ts";
+import { digestsEqual, FaztError, parse, sha256Hex } from "../../core/index.ts";
+import type { Config, Store } from "../../db/index.ts";
 import type { UserInfo } from "../users.ts";
 import { linkAccount } from "./link.ts";
 import {
@@ -14,10 +11,8 @@ import {
   type ProviderConfig,
   providerDef,
 } from "./providers.ts";
-import { type ProfileInput, type ProviderDef, profileSchema } from "./types.ts";
+import { type ProfileInput, type ProviderDef, profileSchema, STATE_TTL_MS } from "./types.ts";
 
-/** How long a started sign-in may take at the provider. */
-export const STATE_TTL_MS = 10 * 60 * 1000;
 /** Unfinished sign-ins kept at most: starting one needs no account, so the table is bounded. */
 const MAX_PENDING = 10_000;
 /**

@@ -1,5 +1,5 @@
 /** Sign-in with OAuth / OpenID Connect providers (docs/security.md). */
-export { finishSignIn, STATE_TTL_MS, startSignIn } from "./flow.ts";
+export { finishSignIn, startSignIn } from "./flow.ts";
 export { linkAccount } from "./link.ts";
 export {
   allowedProviderUrl,
@@ -13,4 +13,4 @@ export {
   providerPatchSchema,
   setProvider,
 } from "./providers.ts";
-export { PROVIDER_NAMES, type Profile, type ProviderName } from "./types.ts";
+export { PROVIDER_NAMES, type Profile, type ProviderName, STATE_TTL_MS } from "./types.ts";

@@ -1,6 +1,5 @@
-import { FaztError } from "../../core/errors.ts";
-import { newId } from "../../core/ids.ts";
-import type { Store } from "../../db/open.ts";
+import { FaztError, newId } from "../../core/index.ts";
+import type { Store } from "../../db/index.ts";
 import { getUser, type UserInfo } from "../users.ts";
 import { providerDef } from "./providers.ts";
 import type { Profile, ProviderName } from "./types.ts";

@@ -1,9 +1,7 @@
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
-import type { Config } from "../../db/config.ts";
-import type { Store } from "../../db/open.ts";
-import { apexUrl } from "../../hosting/urls.ts";
+import { FaztError, parse } from "../../core/index.ts";
+import type { Config, Store } from "../../db/index.ts";
+import { apexUrl } from "../../web/index.ts";
 import { discord } from "./discord.ts";
 import { github } from "./github.ts";
 import { google } from "./google.ts";

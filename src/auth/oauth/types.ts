@@ -1,6 +1,9 @@
 import type * as oauth from "oauth4webapi";
 import * as v from "valibot";
 
+/** How long a started sign-in may take at the provider. */
+export const STATE_TTL_MS = 10 * 60 * 1000;
+
 export const PROVIDER_NAMES = ["google", "github", "discord", "microsoft", "oidc"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 

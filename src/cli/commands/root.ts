@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { VERSION } from "../../core/build-info.ts";
+import { VERSION } from "../../core/index.ts";
 
 /**
  * The command tree. Each command lives in its own file and is imported when

@@ -1,11 +1,16 @@
 import { existsSync, realpathSync } from "node:fs";
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { DEFAULT_RELEASE_BASE_URL, releaseBaseUrlSchema } from "../../core/release-source.ts";
-import { parse } from "../../core/validate.ts";
-import { readConfig } from "../../db/config.ts";
-import { installedServices, restartCommand, shellWord } from "../../ops/service.ts";
-import { assertReplaceable, checkRelease, performUpgrade } from "../../ops/upgrade.ts";
+import { DEFAULT_RELEASE_BASE_URL, parse, releaseBaseUrlSchema } from "../../core/index.ts";
+import { readConfig } from "../../db/index.ts";
+import {
+  assertReplaceable,
+  checkRelease,
+  installedServices,
+  performUpgrade,
+  restartCommand,
+  shellWord,
+} from "../../ops/index.ts";
 import { color, emit, table, warn } from "../output.ts";
 import { session } from "../session.ts";
 

@@ -1,7 +1,6 @@
 import { defineCommand } from "citty";
-import { COMMIT, VERSION } from "../../core/build-info.ts";
-import { FaztError } from "../../core/errors.ts";
-import { selfCheck } from "../../runtime/engine.ts";
+import { COMMIT, FaztError, VERSION } from "../../core/index.ts";
+import { selfCheck } from "../../runtime/index.ts";
 import { emit, table } from "../output.ts";
 import { session } from "../session.ts";
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 
 /** Where build tools conventionally write a static site, in the order they are tried. */
 export const OUTPUT_FOLDERS = ["dist", "build", "out"] as const;

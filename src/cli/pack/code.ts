@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type CodeProblem, isApiScript, syntaxProblem } from "../../runtime/source.ts";
+import { type CodeProblem, isApiScript, syntaxProblem } from "../../apps/index.ts";
 import type { PackedFile } from "./walk.ts";
 
 /**

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 import { hasBuildScript, runBuild } from "./build.ts";
 import { appNameFor, readManifest } from "./manifest.ts";
 import { type PackedFile, packFolder } from "./walk.ts";

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
-import { appNameSchema } from "../../deploy/names.ts";
+import { appNameSchema } from "../../apps/index.ts";
+import { FaztError, parse } from "../../core/index.ts";
 
 /**
  * `manifest.json` at the root of an app folder: only `name` and `spa` mean

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FaztError } from "../../core/errors.ts";
-import { checkDeployPath } from "../../deploy/paths.ts";
+import { FaztError } from "../../core/index.ts";
+import { checkDeployPath } from "../../deploy/index.ts";
 import { DEFAULT_RULES, decidingRule, type IgnoreRule, parseIgnoreFile } from "./ignore.ts";
 
 /** One file a deploy will send: its path on the server and where it is on disk. */

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { type ErrorCode, FaztError } from "../../core/errors.ts";
+import { type ErrorCode, FaztError } from "../../core/index.ts";
 
 /**
  * Talks to one fazt instance over its admin API (docs/admin-api.md):

@@ -1,5 +1,4 @@
-import { createApiKey, deleteApiKey } from "../../auth/api-keys.ts";
-import { findOwner } from "../../auth/owner.ts";
+import { createApiKey, deleteApiKey, findOwner } from "../../auth/index.ts";
 import { readConfig, type Store } from "../../db/index.ts";
 import { findRunningServer, localAdminUrl } from "../../ops/index.ts";
 import { getPeer, LOCAL_PEER, type Peer, saveLocalPeer } from "./store.ts";

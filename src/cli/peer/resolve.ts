@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 import type { Store } from "../../db/index.ts";
 import { session } from "../session.ts";
 import { PeerClient } from "./client.ts";

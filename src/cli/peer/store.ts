@@ -1,6 +1,5 @@
 import * as v from "valibot";
-import { FaztError } from "../../core/errors.ts";
-import { parse } from "../../core/validate.ts";
+import { FaztError, parse } from "../../core/index.ts";
 import type { Store } from "../../db/index.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { FaztError } from "../../core/errors.ts";
-import { checkDeployPath } from "../../deploy/paths.ts";
+import { FaztError } from "../../core/index.ts";
+import { checkDeployPath } from "../../deploy/index.ts";
 import { api, type PeerClient, type RemoteFile } from "../peer/index.ts";
 import { eachLimit } from "./pool.ts";
 import { progressBar } from "./progress.ts";

@@ -1,4 +1,4 @@
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 import type { HashedFile } from "../pack/index.ts";
 import { api, type DeployResult, type PeerClient } from "../peer/index.ts";
 import { eachLimit } from "./pool.ts";

@@ -1,4 +1,4 @@
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 
 /**
  * What went wrong, in the same words on both engines, so callers test

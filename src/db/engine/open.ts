@@ -1,4 +1,4 @@
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 import { loadMigrations } from "../migrate.ts";
 import { openDatabase } from "../open-database.ts";
 import { resolveDbPath } from "../path.ts";

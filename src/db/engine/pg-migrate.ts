@@ -8,8 +8,7 @@
  * Everything runs in one transaction under an advisory lock, so two nodes
  * starting together migrate once, and a crash leaves the old schema or the new.
  */
-import { sha256Hex } from "../../core/crypto.ts";
-import { FaztError } from "../../core/errors.ts";
+import { FaztError, sha256Hex } from "../../core/index.ts";
 import type { Migration } from "../migrate.ts";
 import {
   columnDdl,

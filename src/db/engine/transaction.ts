@@ -1,4 +1,4 @@
-import { FaztError } from "../../core/errors.ts";
+import { FaztError } from "../../core/index.ts";
 
 /** The statements one engine sends to run a transaction; savepoints nest inside it. */
 export interface TransactionControl {

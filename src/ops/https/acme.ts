@@ -1,7 +1,7 @@
 import { Agent } from "node:https";
 import * as acme from "acme-client";
-import type { Logger } from "../../core/log.ts";
-import type { Store } from "../../db/open.ts";
+import type { Logger } from "../../core/index.ts";
+import type { Store } from "../../db/index.ts";
 
 /** The row of `certificates` that holds the ACME account key (`key_pem`) and URL (`cert_pem`). */
 export const ACCOUNT_ROW = "acme-account";

@@ -1,6 +1,5 @@
-import type { Logger } from "../../core/log.ts";
-import type { Config } from "../../db/config.ts";
-import type { Store } from "../../db/open.ts";
+import type { Logger } from "../../core/index.ts";
+import type { Config, Store } from "../../db/index.ts";
 import { type AcmeOptions, ChallengeTokens, issueCertificate, loadCert, type StoredCert } from "./acme.ts";
 import { certNames, covers, MAX_NAMES } from "./names.ts";
 

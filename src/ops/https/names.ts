@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { Store } from "../../db/open.ts";
+import type { Store } from "../../db/index.ts";
 
 /** Let's Encrypt's limit of names on one certificate. */
 export const MAX_NAMES = 100;

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { directory } from "acme-client";
 import type { Server } from "bun";
-import { FaztError } from "../../core/errors.ts";
-import type { Logger } from "../../core/log.ts";
-import { splitUrl } from "../../core/url.ts";
-import type { ServerContext } from "../../http/context.ts";
+import type { Logger } from "../../core/index.ts";
+import { FaztError, splitUrl } from "../../core/index.ts";
+import type { Config, Store } from "../../db/index.ts";
 import type { StoredCert } from "./acme.ts";
 import { HttpsManager, type ManagerOptions } from "./manager.ts";
 
@@ -37,6 +36,9 @@ export interface HttpsServing {
   readonly httpPort: number;
   stop(graceMs: number): Promise<void>;
 }
+
+/** What HTTPS uses of the server's context (http/context.ts), stated here: ops/ sits below http/. */
+type ServerContext = { readonly store: Store; readonly config: Config; readonly log: Logger };
 
 const CHALLENGE = "/.well-known/acme-challenge/";
 

@@ -1,8 +1,7 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { FaztError } from "../../../core/errors.ts";
-import { parse } from "../../../core/validate.ts";
-import { appNameSchema } from "../../../deploy/names.ts";
+import { appNameSchema } from "../../../apps/index.ts";
+import { FaztError, parse } from "../../../core/index.ts";
 import { emit } from "../../output.ts";
 import { api, connect } from "../../peer/index.ts";
 import { session } from "../../session.ts";

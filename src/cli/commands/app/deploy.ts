@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
-import { formatProblem } from "../../../runtime/source.ts";
+import { formatProblem } from "../../../apps/index.ts";
+import { FaztError } from "../../../core/index.ts";
 import { color, emit, table, warn } from "../../output.ts";
 import { hashFiles, prepareDeploy, syntaxProblems } from "../../pack/index.ts";
 import { connect } from "../../peer/index.ts";

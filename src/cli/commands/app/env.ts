@@ -1,7 +1,7 @@
 import { type ArgsDef, defineCommand } from "citty";
 import * as v from "valibot";
-import { FaztError } from "../../../core/errors.ts";
-import { assertEnvKey } from "../../../runtime/env.ts";
+import { assertEnvKey } from "../../../apps/index.ts";
+import { FaztError } from "../../../core/index.ts";
 import { columns, emit, when } from "../../output.ts";
 import { connect } from "../../peer/index.ts";
 import { session } from "../../session.ts";

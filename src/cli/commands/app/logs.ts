@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { FaztError } from "../../../core/errors.ts";
+import { FaztError } from "../../../core/index.ts";
 import { color, warn } from "../../output.ts";
 import { connect, type PeerClient } from "../../peer/index.ts";
 import { session } from "../../session.ts";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
+import { FaztError } from "../../../core/index.ts";
 import { emit } from "../../output.ts";
 import { api, connect } from "../../peer/index.ts";
 import { session } from "../../session.ts";

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
-import { parseHeaders, parseRedirects } from "../../../hosting/rules/index.ts";
-import { type CodeProblem, formatProblem } from "../../../runtime/source.ts";
+import { type CodeProblem, formatProblem } from "../../../apps/index.ts";
+import { FaztError } from "../../../core/index.ts";
+import { parseHeaders, parseRedirects } from "../../../web/index.ts";
 import { color, emit } from "../../output.ts";
 import {
   checkAppName,

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { parse } from "../../../core/validate.ts";
+import { parse } from "../../../core/index.ts";
 import { color, emit, table, when } from "../../output.ts";
 import { accountsApi } from "../../peer/accounts-api.ts";
 import { connect } from "../../peer/index.ts";

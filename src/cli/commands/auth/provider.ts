@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
+import { FaztError } from "../../../core/index.ts";
 import { emit, table, when } from "../../output.ts";
 import { connect } from "../../peer/index.ts";
 import { type ProviderBody, providersApi } from "../../peer/providers-api.ts";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { createBackup } from "../../../ops/backups.ts";
+import { createBackup } from "../../../ops/index.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 import { humanBytes } from "../../transfer/progress.ts";

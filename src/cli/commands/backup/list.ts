@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { backupDir, listBackups } from "../../../ops/backups.ts";
+import { backupDir, listBackups } from "../../../ops/index.ts";
 import { color, columns, emit, when } from "../../output.ts";
 import { session } from "../../session.ts";
 import { humanBytes } from "../../transfer/progress.ts";

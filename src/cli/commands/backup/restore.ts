@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { restoreBackup } from "../../../ops/restore.ts";
+import { restoreBackup } from "../../../ops/index.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
+import { FaztError } from "../../../core/index.ts";
 import {
   copyDatabase,
   type Engine,

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { createApiKey } from "../../../auth/api-keys.ts";
+import { createApiKey } from "../../../auth/index.ts";
 import { color, emit } from "../../output.ts";
 import { repeatedFlag } from "../../repeated-flag.ts";
 import { session } from "../../session.ts";

@@ -1,7 +1,7 @@
 import * as v from "valibot";
-import { parse } from "../../../core/validate.ts";
-import type { ConfigPatch } from "../../../db/config.ts";
-import { configPatchSchema } from "../../../db/config.ts";
+import { parse } from "../../../core/index.ts";
+import type { ConfigPatch } from "../../../db/index.ts";
+import { configPatchSchema } from "../../../db/index.ts";
 
 /** Flags shared by `server init`, `start` and `set-config`, turned into a validated config patch. */
 export const configFlags = {

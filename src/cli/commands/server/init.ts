@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { initInstance } from "../../../ops/init.ts";
+import { initInstance } from "../../../ops/index.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";

@@ -1,8 +1,6 @@
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
-import { releasePublicKeySchema } from "../../../core/release-source.ts";
-import { parse } from "../../../core/validate.ts";
-import { configSchema, readConfig, writeConfig } from "../../../db/config.ts";
+import { FaztError, parse, releasePublicKeySchema } from "../../../core/index.ts";
+import { configSchema, readConfig, writeConfig } from "../../../db/index.ts";
 import { emit, table } from "../../output.ts";
 import { repeatedFlag } from "../../repeated-flag.ts";
 import { session } from "../../session.ts";

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { setOwnerCredentials } from "../../../auth/owner.ts";
-import { FaztError } from "../../../core/errors.ts";
+import { setOwnerCredentials } from "../../../auth/index.ts";
+import { FaztError } from "../../../core/index.ts";
 import { emit } from "../../output.ts";
 import { session } from "../../session.ts";
 

@@ -1,10 +1,7 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { VERSION } from "../../../core/build-info.ts";
-import { createLogger } from "../../../core/log.ts";
-import { parse } from "../../../core/validate.ts";
-import { createContext } from "../../../http/context.ts";
-import { startServer } from "../../../http/server.ts";
+import { createLogger, parse, VERSION } from "../../../core/index.ts";
+import { createContext, startServer } from "../../../http/index.ts";
 import { initInstance, recordRunningServer } from "../../../ops/index.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";

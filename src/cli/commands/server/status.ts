@@ -1,7 +1,6 @@
 import { defineCommand } from "citty";
-import { findOwner } from "../../../auth/owner.ts";
-import { readConfig } from "../../../db/config.ts";
-import { schemaVersion } from "../../../db/migrate.ts";
+import { findOwner } from "../../../auth/index.ts";
+import { readConfig, schemaVersion } from "../../../db/index.ts";
 import { findRunningServer, localAdminUrl } from "../../../ops/index.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";

@@ -1,13 +1,12 @@
 import { chmodSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
-import { type ConfigPatch, writeConfig } from "../../../db/config.ts";
-import { openDatabase } from "../../../db/index.ts";
-import { initInstance } from "../../../ops/init.ts";
+import { FaztError, isCompiled, isTermux } from "../../../core/index.ts";
+import { type ConfigPatch, openDatabase, writeConfig } from "../../../db/index.ts";
 import {
   commandStep,
   hasCommand,
+  initInstance,
   renderSystemUnit,
   renderTermuxLogRun,
   renderTermuxRun,
@@ -24,8 +23,7 @@ import {
   termuxLogDir,
   termuxServiceDir,
   userUnitPath,
-} from "../../../ops/service.ts";
-import { isCompiled, isTermux } from "../../../ops/upgrade.ts";
+} from "../../../ops/index.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 import { configPatchFromFlags } from "../server/flags.ts";
@@ -107,7 +105,7 @@ function fileStep(f: { path: string; content: string; mode: number }): Step {
 }
 
 function plan(kind: ServiceKind, patch: ConfigPatch, dbPath: string, dryRun: boolean): Plan {
-  const compiled = isCompiled();
+  const compiled = isCompiled;
   if (!compiled && !dryRun) {
     throw new FaztError(
       "CONFLICT",

@@ -1,8 +1,7 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { FaztError } from "../../../core/errors.ts";
-import { parse } from "../../../core/validate.ts";
-import { pickService, SERVICE_NAME, termuxLogDir } from "../../../ops/service.ts";
+import { FaztError, parse } from "../../../core/index.ts";
+import { pickService, SERVICE_NAME, termuxLogDir } from "../../../ops/index.ts";
 import { session } from "../../session.ts";
 
 const linesSchema = v.pipe(

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { defineCommand } from "citty";
-import { FaztError } from "../../../core/errors.ts";
-import { pickService, SERVICE_NAME } from "../../../ops/service.ts";
+import { FaztError } from "../../../core/index.ts";
+import { pickService, SERVICE_NAME } from "../../../ops/index.ts";
 import { emit } from "../../output.ts";
 import { session } from "../../session.ts";
 

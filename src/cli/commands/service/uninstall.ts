@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { defineCommand } from "citty";
-import { commandStep, hasCommand, pickService, SERVICE_NAME, type Step } from "../../../ops/service.ts";
+import { commandStep, hasCommand, pickService, SERVICE_NAME, type Step } from "../../../ops/index.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 

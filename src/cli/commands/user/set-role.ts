@@ -1,7 +1,6 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
-import { FaztError } from "../../../core/errors.ts";
-import { parse } from "../../../core/validate.ts";
+import { FaztError, parse } from "../../../core/index.ts";
 import { emit } from "../../output.ts";
 import { accountsApi, type User } from "../../peer/accounts-api.ts";
 import { connect } from "../../peer/index.ts";

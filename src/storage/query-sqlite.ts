@@ -8,7 +8,8 @@
  * only against identical SQL text (a bound path never uses the index).
  *
  * `json_extract` turns true/false into 1/0 and objects into text, so every
- * comparison also checks `json_type`.
+ * comparison also checks `json_type`. Numbers are bound as SQLite reads
+ * them from the stored JSON text (`jsonNumber`).
  */
 import type { Params } from "./common.ts";
 import type { FieldRef } from "./fields.ts";
@@ -53,7 +54,24 @@ function join(parts: (Sql | string)[]): Sql {
   return { sql: sql.join(""), params };
 }
 
-const bind = (value: string | number): Sql => ({ sql: "?", params: [value] });
+const bind = (value: string | number | bigint): Sql => ({ sql: "?", params: [value] });
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_END = 2n ** 63n;
+
+/**
+ * A number as SQLite reads the JSON text JavaScript writes for it: 2 ** 60
+ * is written 1152921504606847000, which SQLite reads as that exact 64-bit
+ * integer, not the double 2 ** 60 that binding the number would compare
+ * with (and find unequal). Bound as the same integer, it is found.
+ */
+export function jsonNumber(n: number): number | bigint {
+  if (Number.isSafeInteger(n)) return n;
+  const text = JSON.stringify(n);
+  if (!/^-?[0-9]+$/.test(text)) return n;
+  const big = BigInt(text);
+  return big >= INT64_MIN && big < INT64_END ? big : n;
+}
 
 function compileField(db: Indexed, ref: FieldRef, operator: string, value: unknown): Sql {
   switch (operator) {
@@ -99,7 +117,7 @@ function equals(db: Indexed, ref: FieldRef, value: Json): Sql {
         ")",
       ]);
     case "number":
-      return join(["(", x, " = ", bind(value), " AND ", t, " IN ('integer', 'real'))"]);
+      return join(["(", x, " = ", bind(jsonNumber(value)), " AND ", t, " IN ('integer', 'real'))"]);
     case "string":
       return join(["(", x, " = ", bind(value), " AND ", t, " = 'text')"]);
     default:
@@ -116,12 +134,12 @@ function within(db: Indexed, ref: FieldRef, values: Json[]): Sql {
     return { sql: `${ref.column} IN (${vs.map(() => "?").join(", ")})`, params: vs };
   }
   const strings = values.filter((v): v is string => typeof v === "string");
-  const numbers = values.filter((v): v is number => typeof v === "number");
+  const numbers = values.filter((v): v is number => typeof v === "number").map(jsonNumber);
   const others = values.filter((v) => typeof v !== "string" && typeof v !== "number");
   const parts: Sql[] = [];
   const x = extractSql(db, ref);
   const t = typeSql(ref.path);
-  const list = (vs: (string | number)[]): Sql => ({ sql: vs.map(() => "?").join(", "), params: vs });
+  const list = (vs: (string | number | bigint)[]): Sql => ({ sql: vs.map(() => "?").join(", "), params: vs });
   if (strings.length) parts.push(join(["(", x, " IN (", list(strings), ") AND ", t, " = 'text')"]));
   if (numbers.length) {
     parts.push(join(["(", x, " IN (", list(numbers), ") AND ", t, " IN ('integer', 'real'))"]));
@@ -137,7 +155,8 @@ function compare(db: Indexed, ref: FieldRef, op: string, value: string | number)
     return v === undefined ? FALSE : join([ref.column, ` ${op} `, bind(v)]);
   }
   const type = typeof value === "number" ? " IN ('integer', 'real')" : " = 'text'";
-  return join(["(", extractSql(db, ref), ` ${op} `, bind(value), " AND ", typeSql(ref.path), type, ")"]);
+  const v = typeof value === "number" ? jsonNumber(value) : value;
+  return join(["(", extractSql(db, ref), ` ${op} `, bind(v), " AND ", typeSql(ref.path), type, ")"]);
 }
 
 /** `$contains`: membership in an array, or a substring of a string. */
@@ -151,7 +170,7 @@ function contains(ref: FieldRef, value: Json): Sql {
   if (value === null) member = { sql: "type = 'null'", params: [] };
   else if (typeof value === "boolean") member = join(["type = ", bind(value ? "true" : "false")]);
   else if (typeof value === "number")
-    member = join(["type IN ('integer', 'real') AND value = ", bind(value)]);
+    member = join(["type IN ('integer', 'real') AND value = ", bind(jsonNumber(value))]);
   else if (typeof value === "string") member = join(["type = 'text' AND value = ", bind(value)]);
   else member = join(["type IN ('object', 'array') AND value = json(", bind(JSON.stringify(value)), ")"]);
   const text: Sql =

@@ -1,0 +1,80 @@
+/**
+ * Field indexes of the document store on PostgreSQL: the same names, caps
+ * and partial scope as on SQLite (indexes.ts), over jsonb:
+ *
+ *   CREATE INDEX app_docs_f_<app hash>_<hash> ON app_docs
+ *     (scope, jsonb_path_query_first(data, 'strict $."a"[0]', '{}', true))
+ *     WHERE app_id = '<app id>' AND collection = '<collection>'
+ *
+ * PostgreSQL matches an index expression by its parsed form, so a query
+ * must write the same expression (query-pg.ts uses `pgPathSql`), and it
+ * uses a partial index only when it can prove the predicate: from literals,
+ * or from bound values in a plan made for them (a generic plan cannot), so
+ * a query over an indexed field writes the app id and collection as
+ * literals too (query-pg-statements.ts).
+ *
+ * A path is read with a strict jsonpath (the same text as SQLite's JSON
+ * path), errors silenced into NULL: `[0]` reads only an array element and
+ * `."a"` only an object member, as on SQLite, where `->`/`#>` would read
+ * the key "0" of an object for `{o,0}` and a string itself for `-> 0`
+ * (jsonb keeps a scalar as a one-element array).
+ */
+import { FaztError } from "../core/errors.ts";
+import { SAFE_JSON_PATH } from "./fields.ts";
+import { indexName } from "./indexes.ts";
+
+const PREFIX = "app_docs_f_";
+const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function refuse(): never {
+  throw new FaztError("INTERNAL", "refusing an unchecked value in SQL text");
+}
+
+/** A checked name (app id, collection) as a quoted SQL literal. */
+export function pgNameLiteral(value: string): string {
+  if (!SAFE_NAME.test(value)) refuse();
+  return `'${value}'`;
+}
+
+/**
+ * A checked JSON path (`$."a"[0]`, from `parseField`) as a jsonb expression
+ * over the `data` column. Refuses any other text.
+ */
+export function pgPathSql(path: string): string {
+  if (!SAFE_JSON_PATH.test(path)) refuse();
+  return `jsonb_path_query_first(data, 'strict ${path}', '{}', true)`;
+}
+
+/** The DDL of a field index: the same name as on SQLite (`indexName`). */
+export function pgFieldIndexSql(
+  appId: string,
+  collection: string,
+  path: string,
+): { name: string; sql: string } {
+  const name = indexName(appId, collection, path);
+  if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) refuse();
+  return {
+    name,
+    sql:
+      `CREATE INDEX IF NOT EXISTS "${name}" ON app_docs (scope, ${pgPathSql(path)}) ` +
+      `WHERE app_id = ${pgNameLiteral(appId)} AND collection = ${pgNameLiteral(collection)}`,
+  };
+}
+
+/**
+ * The field indexes present (what `sqlite_master` tells on SQLite), names
+ * starting with the bound prefix: `app_docs_f_` for all, or an app's prefix.
+ * `_` is a LIKE wildcard, so the pattern escapes it.
+ */
+export const PG_LIST_FIELD_INDEXES =
+  "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() " +
+  "AND tablename = 'app_docs' AND indexname LIKE replace(?::text, '_', '\\_') || '%'";
+
+/** The prefix of every field index name, for PG_LIST_FIELD_INDEXES. */
+export const FIELD_INDEX_PREFIX = PREFIX;
+
+/** DROP of a listed field index; refuses a name that is not one. */
+export function pgDropFieldIndexSql(name: string): string {
+  if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) refuse();
+  return `DROP INDEX IF EXISTS "${name}"`;
+}

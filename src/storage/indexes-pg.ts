@@ -2,8 +2,7 @@
  * Field indexes of the document store on PostgreSQL: the same names, caps
  * and partial scope as on SQLite (indexes.ts), over jsonb:
  *
- *   CREATE INDEX app_docs_f_<app hash>_<hash> ON app_docs
- *     (scope, jsonb_path_query_first(data, 'strict $."a"[0]', '{}', true))
+ *   CREATE INDEX app_docs_f_<app hash>_<hash> ON app_docs (scope, (data -> 'a' -> 'b'))
  *     WHERE app_id = '<app id>' AND collection = '<collection>'
  *
  * PostgreSQL matches an index expression by its parsed form, so a query
@@ -13,11 +12,8 @@
  * a query over an indexed field writes the app id and collection as
  * literals too (query-pg-statements.ts).
  *
- * A path is read with a strict jsonpath (the same text as SQLite's JSON
- * path), errors silenced into NULL: `[0]` reads only an array element and
- * `."a"` only an object member, as on SQLite, where `->`/`#>` would read
- * the key "0" of an object for `{o,0}` and a string itself for `-> 0`
- * (jsonb keeps a scalar as a one-element array).
+ * A path reads what SQLite's JSON path reads: `[0]` only an array element
+ * and `."a"` only an object member (`pgPathSql`).
  */
 import { FaztError } from "../core/errors.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
@@ -36,13 +32,20 @@ export function pgNameLiteral(value: string): string {
   return `'${value}'`;
 }
 
+const MEMBERS = /^\$(?:\."[A-Za-z_$][A-Za-z0-9_$-]{0,63}")+$/;
+
 /**
  * A checked JSON path (`$."a"[0]`, from `parseField`) as a jsonb expression
- * over the `data` column. Refuses any other text.
+ * over the `data` column; refuses any other text. A path of object members
+ * only is a `->` chain (`-> 'x'` is NULL on anything but an object); one
+ * with an array index is a strict jsonpath, since `-> 0` would also read a
+ * scalar (jsonb keeps it as a one-element array) and `#>` an object's "0".
  */
 export function pgPathSql(path: string): string {
   if (!SAFE_JSON_PATH.test(path)) refuse();
-  return `jsonb_path_query_first(data, 'strict ${path}', '{}', true)`;
+  if (!MEMBERS.test(path)) return `jsonb_path_query_first(data, 'strict ${path}', '{}', true)`;
+  const names = path.slice(3, -1).split('"."');
+  return `(data${names.map((n) => ` -> '${n}'`).join("")})`;
 }
 
 /** The DDL of a field index: the same name as on SQLite (`indexName`). */

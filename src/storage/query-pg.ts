@@ -3,7 +3,7 @@
  * to a SQL condition over `app_docs.data` as `jsonb`, giving the documents
  * the SQLite compiler (query-sqlite.ts) gives for the same query.
  *
- * - A field is read with a literal strict jsonpath from a checked path
+ * - A field is read with a literal expression from a checked path
  *   (`pgPathSql`): the same expression as its index, so the index serves it.
  * - Values are bound, each with an explicit type: `?::text::jsonb` with JSON
  *   text (a parameter typed `jsonb` would be sent as a JSON string),

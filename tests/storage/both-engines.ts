@@ -97,6 +97,8 @@ export interface BothEngines {
   pg: PgDocs;
   ds: Ds;
   appId: string;
+  /** Copies rows inserted since into PostgreSQL (rows already there stay). */
+  sync(): Promise<void>;
   target(collection: string): PgTarget;
   /** Finds on both: the same documents in the same order (and count), or the same error; the ids or the error. */
   same(collection: string, query: unknown, options?: Options): Promise<string[] | string>;
@@ -120,6 +122,7 @@ export function useBothEngines(label: string): BothEngines {
   afterAll(async () => {
     await both.pg?.close();
   });
+  both.sync = () => both.pg.copyFrom(db.current.sqlite, both.appId);
   both.target = (collection) => ({ appId: both.appId, scope: "", collection });
   both.same = async (collection, query, options) => {
     const { ds, pg } = both;

@@ -10,6 +10,11 @@
  *   with strings (by code point, whatever the database's collation);
  * - values are always bound parameters; only checked field paths (and, on
  *   PostgreSQL, checked app ids and collection names) are written into SQL.
+ *
+ * One difference: jsonb does not keep an object's key order, SQLite's text
+ * does. An object value equals a stored object in another key order on
+ * PostgreSQL only, and sorting by a field holding objects orders them by
+ * different texts (tests/storage/ds-query-adversarial.test.ts pins both).
  */
 import { encodeJson, invalid, isPlainObject, type Params } from "./common.ts";
 import { type FieldRef, parseField } from "./fields.ts";

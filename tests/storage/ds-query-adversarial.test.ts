@@ -147,7 +147,7 @@ describe.skipIf(!requirePg())("the same documents from SQLite and PostgreSQL: ad
  * object's keys sorted its own way (by length, then bytes), SQLite keeps
  * the text as written. Equality of objects ignores key order on PostgreSQL
  * and not on SQLite; sorting by a field holding objects orders them by
- * their text, which differs. docs/app-code.md says to not rely on either.
+ * their text, which differs (see src/storage/query.ts).
  */
 describe.skipIf(!requirePg())("known differences: objects' key order", () => {
   const both = useBothEngines("dskeys");

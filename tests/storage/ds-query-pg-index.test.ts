@@ -92,6 +92,31 @@ describe.skipIf(!enabled)("field indexes on PostgreSQL", () => {
     expect(p).not.toContain(pgFieldIndexSql(BIG, "big", '$."sku"').name);
   });
 
+  test("a generic plan (a prepared statement reused) still uses the partial index: app and collection are literals", async () => {
+    const q = parseQuery({ sku: "s4242" });
+    const has = await pg.indexed(big, q.indexable);
+    const genericPlan = async (s: { sql: string; params: unknown[] }, name: string) => {
+      await pg.sql.begin(async (tx) => {
+        await tx.unsafe("SET LOCAL plan_cache_mode = force_generic_plan");
+        await tx.unsafe(`PREPARE ${name} AS ${numbered(s.sql)}`);
+        const args = s.params.map((p) => `'${String(p).replaceAll("'", "''")}'`).join(", ");
+        const rows = await tx.unsafe(`EXPLAIN EXECUTE ${name}(${args})`);
+        await tx.unsafe(`DEALLOCATE ${name}`);
+        (s as { plan?: string }).plan = [...rows]
+          .map((r) => (r as { "QUERY PLAN": string })["QUERY PLAN"])
+          .join("\n");
+      });
+      return (s as { plan?: string }).plan!;
+    };
+    const literal = pgFindSql(big, q, has, { sort: [], limit: 10, offset: 0 });
+    expect(literal.sql).toContain(`app_id = '${BIG}'`);
+    expect(usesFieldIndex(await genericPlan(literal, "fazt_literal"))).toBe(true);
+    // The counterfactual: the same query with the app id and collection bound cannot use it.
+    const bound = pgFindSql(big, q, () => false, { sort: [], limit: 10, offset: 0 });
+    expect(bound.sql).not.toContain(BIG);
+    expect(usesFieldIndex(await genericPlan(bound, "fazt_bound"))).toBe(false);
+  });
+
   test("without an index the app id and collection stay bound, and the answer is the same", async () => {
     const q = parseQuery({ "meta.none": 1 });
     const s = pgCountSql(big, q, () => false);

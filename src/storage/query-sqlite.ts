@@ -121,8 +121,68 @@ function equals(db: Indexed, ref: FieldRef, value: Json): Sql {
     case "string":
       return join(["(", x, " = ", bind(value), " AND ", t, " = 'text')"]);
     default:
+      if (keyOrderMatters(value)) {
+        // CASE, not AND: json_each must never read a string's text as JSON.
+        return join([
+          "(CASE ",
+          t,
+          " WHEN ",
+          bind(Array.isArray(value) ? "array" : "object"),
+          " THEN ",
+          sameContainer(x, value, 0),
+          " ELSE 0 END)",
+        ]);
+      }
       return join(["(", x, " = json(", bind(JSON.stringify(value)), ") AND ", t, " IN ('object', 'array'))"]);
   }
+}
+
+/**
+ * Whether an object of two members or more is in the value: SQLite compares
+ * JSON text, in which key order counts, and jsonb (and JSON) does not.
+ */
+function keyOrderMatters(value: Json): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const members = Object.values(value);
+  return (!Array.isArray(value) && members.length > 1) || members.some(keyOrderMatters);
+}
+
+/**
+ * SQL: the JSON array or object whose text is `text` equals `value`
+ * whatever the order of keys: as many members, each found by key (or
+ * index) with json_each and equal. `text` is known to hold that type.
+ */
+function sameContainer(text: Sql, value: Json[] | { [k: string]: Json }, depth: number): Sql {
+  const m = `m${depth}`;
+  const entries: [string | number, Json][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
+  const parts: (Sql | string)[] = ["((SELECT count(*) FROM json_each(", text, ")) = ", bind(entries.length)];
+  for (const [key, v] of entries) {
+    parts.push(
+      ` AND EXISTS (SELECT 1 FROM json_each(`,
+      text,
+      `) AS ${m} WHERE ${m}.key = `,
+      bind(key),
+      " AND ",
+    );
+    parts.push(memberEquals(m, v, depth + 1), ")");
+  }
+  parts.push(")");
+  return join(parts);
+}
+
+/** SQL: the json_each row `m` holds `value`. */
+function memberEquals(m: string, value: Json, depth: number): Sql {
+  if (value === null) return { sql: `${m}.type = 'null'`, params: [] };
+  if (typeof value === "boolean") return { sql: `${m}.type = '${value}'`, params: [] };
+  if (typeof value === "number") {
+    return join([`${m}.type IN ('integer', 'real') AND ${m}.value = `, bind(jsonNumber(value))]);
+  }
+  if (typeof value === "string") return join([`${m}.type = 'text' AND ${m}.value = `, bind(value)]);
+  const type = Array.isArray(value) ? "array" : "object";
+  const inner = { sql: `${m}.value`, params: [] };
+  return join([`(CASE ${m}.type WHEN '${type}' THEN `, sameContainer(inner, value, depth), " ELSE 0 END)"]);
 }
 
 /** `$in`: strings and numbers each in one `IN (…)` list (index-friendly), other values one by one. */
@@ -172,6 +232,7 @@ function contains(ref: FieldRef, value: Json): Sql {
   else if (typeof value === "number")
     member = join(["type IN ('integer', 'real') AND value = ", bind(jsonNumber(value))]);
   else if (typeof value === "string") member = join(["type = 'text' AND value = ", bind(value)]);
+  else if (keyOrderMatters(value)) member = memberEquals("e", value, 0);
   else member = join(["type IN ('object', 'array') AND value = json(", bind(JSON.stringify(value)), ")"]);
   const text: Sql =
     typeof value === "string"
@@ -182,7 +243,7 @@ function contains(ref: FieldRef, value: Json): Sql {
     typeSql(ref.path),
     " WHEN 'array' THEN EXISTS (SELECT 1 FROM json_each(data, ",
     bind(ref.path),
-    ") WHERE ",
+    ") AS e WHERE ",
     member,
     ")",
     text,

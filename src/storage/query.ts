@@ -11,10 +11,11 @@
  * - values are always bound parameters; only checked field paths (and, on
  *   PostgreSQL, checked app ids and collection names) are written into SQL.
  *
- * One difference: jsonb does not keep an object's key order, SQLite's text
- * does. An object value equals a stored object in another key order on
- * PostgreSQL only, and sorting by a field holding objects orders them by
- * different texts (tests/storage/ds-query-adversarial.test.ts pins both).
+ * - objects are equal whatever their key order (jsonb does not keep it).
+ *
+ * One difference: sorting by a field holding arrays or objects orders them
+ * by their JSON text, and jsonb writes its own (spaces, keys sorted by
+ * length): tests/storage/ds-query-adversarial.test.ts pins it.
  */
 import { encodeJson, invalid, isPlainObject, type Params } from "./common.ts";
 import { type FieldRef, parseField } from "./fields.ts";
@@ -32,6 +33,8 @@ export interface Sql {
 const MAX_DEPTH = 8;
 const MAX_TERMS = 256;
 export const MAX_IN_VALUES = 1000;
+/** Members of arrays and objects in a query's values, all together (SQLite compares each on its own). */
+export const MAX_VALUE_MEMBERS = 1000;
 
 /** The ordering operators and their SQL comparison (the same on both engines). */
 export const COMPARISONS = { $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" } as const;
@@ -77,7 +80,7 @@ type Node = QueryNode;
 
 /** Parses a query object; every refusal is VALIDATION_FAILED naming the field or operator. */
 export function parseQuery(query: unknown): ParsedQuery {
-  const counter = { terms: 0 };
+  const counter: Counter = { terms: 0, members: 0 };
   const root: Node =
     query === undefined || query === null ? { op: "and", children: [] } : parseObject(query, 0, counter);
   const indexable = new Set<string>();
@@ -86,7 +89,12 @@ export function parseQuery(query: unknown): ParsedQuery {
   return { root, indexable, equalities, compile: (indexed) => compileSqlite(indexed, root) };
 }
 
-function parseObject(query: unknown, depth: number, counter: { terms: number }): Node {
+interface Counter {
+  terms: number;
+  members: number;
+}
+
+function parseObject(query: unknown, depth: number, counter: Counter): Node {
   if (!isPlainObject(query)) throw invalid("query must be an object");
   if (depth > MAX_DEPTH) throw invalid(`query is nested more than ${MAX_DEPTH} levels deep`);
   const children: Node[] = [];
@@ -113,24 +121,52 @@ function parseObject(query: unknown, depth: number, counter: { terms: number }):
             );
           }
           if (++counter.terms > MAX_TERMS) throw invalid(`query has more than ${MAX_TERMS} conditions`);
-          children.push({ op: "field", ref, operator, value: checkOperand(key, operator, operand) });
+          children.push({ op: "field", ref, operator, value: checkOperand(key, operator, operand, counter) });
         }
       } else {
-        children.push({ op: "field", ref, operator: "$eq", value: checkValue(key, value) });
+        children.push({ op: "field", ref, operator: "$eq", value: checkValue(key, value, counter) });
       }
     }
   }
   return { op: "and", children };
 }
 
-/** A query value must be JSON (no undefined, functions, BigInt, NaN…). */
-function checkValue(field: string, value: unknown): Json {
+/**
+ * A query value must be JSON (no undefined, functions, BigInt, NaN…). It is
+ * compared as the JSON it is written as (a Date as its string, no undefined
+ * members), with unpaired surrogates as U+FFFD, as SQLite binds a string.
+ */
+function checkValue(field: string, value: unknown, counter: Counter): Json {
   if (value === undefined) throw invalid(`query value of ${JSON.stringify(field)} is undefined`, { field });
-  encodeJson(value, `query value of ${JSON.stringify(field)}`);
-  return value as Json;
+  const text = encodeJson(value, `query value of ${JSON.stringify(field)}`);
+  if (value === null || typeof value !== "object")
+    return typeof value === "string" ? value.toWellFormed() : (value as Json);
+  return wellFormed(JSON.parse(text) as Json, field, counter);
 }
 
-function checkOperand(field: string, operator: string, operand: unknown): unknown {
+function wellFormed(value: Json, field: string, counter: Counter): Json {
+  if (typeof value === "string") return value.toWellFormed();
+  if (value === null || typeof value !== "object") return value;
+  const members = Array.isArray(value) ? value.length : Object.keys(value).length;
+  counter.members += members;
+  if (counter.members > MAX_VALUE_MEMBERS) {
+    throw invalid(`query values hold more than ${MAX_VALUE_MEMBERS} array or object members`, { field });
+  }
+  if (Array.isArray(value)) return value.map((v) => wellFormed(v, field, counter));
+  const out: { [k: string]: Json } = {};
+  for (const [k, v] of Object.entries(value)) {
+    // defineProperty: a member called __proto__ stays a plain member.
+    Object.defineProperty(out, k.toWellFormed(), {
+      value: wellFormed(v, field, counter),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+function checkOperand(field: string, operator: string, operand: unknown, counter: Counter): unknown {
   const name = `${operator} of ${JSON.stringify(field)}`;
   switch (operator) {
     case "$in":
@@ -139,7 +175,7 @@ function checkOperand(field: string, operator: string, operand: unknown): unknow
       if (operand.length > MAX_IN_VALUES) {
         throw invalid(`${name} has more than ${MAX_IN_VALUES} values`, { field, operator });
       }
-      return operand.map((v) => checkValue(field, v));
+      return operand.map((v) => checkValue(field, v, counter));
     case "$exists":
       if (typeof operand === "boolean") return operand;
       if (operand === 0 || operand === 1) return operand === 1;
@@ -148,12 +184,11 @@ function checkOperand(field: string, operator: string, operand: unknown): unknow
     case "$gte":
     case "$lt":
     case "$lte":
-      if (typeof operand === "string" || (typeof operand === "number" && Number.isFinite(operand))) {
-        return operand;
-      }
+      if (typeof operand === "string") return operand.toWellFormed();
+      if (typeof operand === "number" && Number.isFinite(operand)) return operand;
       throw invalid(`${name} needs a number or a string`, { field, operator });
     default:
-      return checkValue(field, operand);
+      return checkValue(field, operand, counter);
   }
 }
 

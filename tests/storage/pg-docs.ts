@@ -97,9 +97,16 @@ export interface PgDocs {
 export async function openPgDocs(label: string): Promise<PgDocs> {
   const admin = new SQL(PG_URL, { max: 1 });
   const name = `fazt_${label}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await admin.unsafe(
-    `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C'`,
-  );
+  try {
+    await admin.unsafe(
+      `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C'`,
+    );
+  } catch (e) {
+    await admin.close();
+    throw new Error(
+      `cannot create a test database with an ICU collation on ${PG_URL} (PostgreSQL 15+ built with ICU, as Debian's, is needed): ${(e as Error).message}`,
+    );
+  }
   const url = new URL(PG_URL);
   url.pathname = `/${name}`;
   const sql = new SQL(url.toString(), { max: 1 });

@@ -33,6 +33,8 @@ export interface Sql {
 const MAX_DEPTH = 8;
 const MAX_TERMS = 256;
 export const MAX_IN_VALUES = 1000;
+/** `$in`/`$nin` values of a query in all: its bound parameters stay far below PostgreSQL's 65,535. */
+export const MAX_QUERY_IN_VALUES = 10_000;
 /** Members of arrays and objects in a query's values, all together (SQLite compares each on its own). */
 export const MAX_VALUE_MEMBERS = 1000;
 
@@ -80,7 +82,7 @@ type Node = QueryNode;
 
 /** Parses a query object; every refusal is VALIDATION_FAILED naming the field or operator. */
 export function parseQuery(query: unknown): ParsedQuery {
-  const counter: Counter = { terms: 0, members: 0 };
+  const counter: Counter = { terms: 0, members: 0, inValues: 0 };
   const root: Node =
     query === undefined || query === null ? { op: "and", children: [] } : parseObject(query, 0, counter);
   const indexable = new Set<string>();
@@ -92,6 +94,7 @@ export function parseQuery(query: unknown): ParsedQuery {
 interface Counter {
   terms: number;
   members: number;
+  inValues: number;
 }
 
 function parseObject(query: unknown, depth: number, counter: Counter): Node {
@@ -174,6 +177,13 @@ function checkOperand(field: string, operator: string, operand: unknown, counter
       if (!Array.isArray(operand)) throw invalid(`${name} needs an array`, { field, operator });
       if (operand.length > MAX_IN_VALUES) {
         throw invalid(`${name} has more than ${MAX_IN_VALUES} values`, { field, operator });
+      }
+      counter.inValues += operand.length;
+      if (counter.inValues > MAX_QUERY_IN_VALUES) {
+        throw invalid(`query has more than ${MAX_QUERY_IN_VALUES} $in and $nin values in all`, {
+          field,
+          operator,
+        });
       }
       return operand.map((v) => checkValue(field, v, counter));
     case "$exists":

@@ -100,11 +100,16 @@ describe.skipIf(!requirePg())("the same documents from SQLite and PostgreSQL: ad
     expect(await sorted("adv", { m: { $in: [[1], { a: 1 }, "B"] } })).toEqual(["u1", "u8", "u9"]);
   });
 
-  test("$in with 1,000 values of mixed types", async () => {
+  test("$in with 1,000 values of mixed types, 10,000 in all", async () => {
     const values = Array.from({ length: 1000 }, (_, i) => (i % 2 ? i : `${i}`));
     expect(await sorted("many", { i: { $in: values } })).toHaveLength(30);
     expect(await sorted("many", { i: { $nin: values } })).toHaveLength(30);
     expect(await sorted("many", { id: { $in: values.map((v) => `m${v}`) } })).toHaveLength(60);
+    // 10,000 values in all (bound parameters; PostgreSQL takes 65,535), and one more refused on both.
+    const lists = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, { $nin: values }]));
+    expect(await sorted("many", lists(10))).toHaveLength(60);
+    expect(await sorted("many", lists(11))).toContain("more than 10000");
   });
 
   test("limits and offsets page through ties in insertion order", async () => {

@@ -61,7 +61,7 @@ test("objects are equal whatever their key order, as JSON (and as on PostgreSQL'
   expect(found({ o: '{"y":2,"x":1}' })).toEqual(["b"]);
 });
 
-test("query values: members of arrays and objects at most 1000 in all; unpaired surrogates as U+FFFD", () => {
+test("query values: at most 1000 array/object members and 10,000 $in values in all; unpaired surrogates as U+FFFD", () => {
   const ds = createStorage(db.current, makeApp(db.current, "values")).ds;
   ds.insert("c", { id: "a", s: "\ufffd", o: { s: "\ufffd" } });
   expect(ds.count("c", { s: "\ud800" })).toBe(1);
@@ -73,4 +73,9 @@ test("query values: members of arrays and objects at most 1000 in all; unpaired 
     "more than 1000",
   );
   expect(ds.count("c", { n: { $in: Array(1000).fill(1) } })).toBe(0); // scalars in $in are not members
+  // $in/$nin values, 10,000 in all (each a bound parameter on PostgreSQL, which takes 65,535).
+  const lists = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, { $nin: Array(1000).fill(i) }]));
+  expect(ds.count("c", lists(10))).toBe(1);
+  expect(() => ds.count("c", lists(11))).toThrow("more than 10000 $in and $nin values");
 });

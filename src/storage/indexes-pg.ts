@@ -48,7 +48,13 @@ export function pgPathSql(path: string): string {
   return `(data${names.map((n) => ` -> '${n}'`).join("")})`;
 }
 
-/** The DDL of a field index: the same name as on SQLite (`indexName`). */
+/**
+ * The DDL of a field index: the same name as on SQLite (`indexName`).
+ * CONCURRENTLY: a plain CREATE INDEX blocks every write to app_docs, all
+ * apps', on every node, while it reads the whole table. It cannot run in a
+ * transaction, and a build that fails leaves an invalid index, which
+ * PG_LIST_FIELD_INDEXES reports (`valid` false) to be dropped and made again.
+ */
 export function pgFieldIndexSql(
   appId: string,
   collection: string,
@@ -59,19 +65,21 @@ export function pgFieldIndexSql(
   return {
     name,
     sql:
-      `CREATE INDEX IF NOT EXISTS "${name}" ON app_docs (scope, ${pgPathSql(path)}) ` +
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS "${name}" ON app_docs (scope, ${pgPathSql(path)}) ` +
       `WHERE app_id = ${pgNameLiteral(appId)} AND collection = ${pgNameLiteral(collection)}`,
   };
 }
 
 /**
- * The field indexes present (what `sqlite_master` tells on SQLite), names
- * starting with the bound prefix: `app_docs_f_` for all, or an app's prefix.
- * `_` is a LIKE wildcard, so the pattern escapes it.
+ * The field indexes present (what `sqlite_master` tells on SQLite) as
+ * `{name, valid}`, names starting with the bound prefix: `app_docs_f_` for
+ * all, or an app's (`appIndexPrefix`). `_` is a LIKE wildcard: escaped.
  */
 export const PG_LIST_FIELD_INDEXES =
-  "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() " +
-  "AND tablename = 'app_docs' AND indexname LIKE replace(?::text, '_', '\\_') || '%'";
+  "SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i " +
+  "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid " +
+  "WHERE t.relname = 'app_docs' AND t.relnamespace = current_schema()::regnamespace " +
+  "AND c.relname LIKE replace(?::text, '_', '\\_') || '%'";
 
 /** The prefix of every field index name, for PG_LIST_FIELD_INDEXES. */
 export const FIELD_INDEX_PREFIX = PREFIX;

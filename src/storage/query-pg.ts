@@ -15,8 +15,7 @@
  *   the database's collation, which jsonb's own ordering would use.
  * - PostgreSQL text cannot hold U+0000, so no stored string holds one: a
  *   value with U+0000 matches nothing, and an ordering bound is cut there
- *   (`pgStringBound`). Unpaired surrogates become U+FFFD, as bun:sqlite's
- *   binding does on SQLite.
+ *   (`pgStringBound`). (Unpaired surrogates are U+FFFD already: query.ts.)
  */
 import type { Params } from "./common.ts";
 import type { FieldRef } from "./fields.ts";
@@ -63,13 +62,12 @@ export function pgOrderSql(ref: FieldRef, direction: 1 | -1): string {
 
 /** A string as PostgreSQL can hold it, or undefined when it holds U+0000 (no stored string can). */
 export function pgString(s: string): string | undefined {
-  return s.includes("\0") ? undefined : s.toWellFormed();
+  return s.includes("\0") ? undefined : s;
 }
 
 /**
  * JSON text of a query value for `?::text::jsonb`, or undefined when no
- * stored value can equal it: a string or key with U+0000, or (inside an
- * array or object, where SQLite compares the JSON text) an unpaired surrogate.
+ * stored value can equal it: a string or key holds U+0000.
  */
 export function pgJsonText(value: Json): string | undefined {
   if (typeof value === "string") {
@@ -78,8 +76,7 @@ export function pgJsonText(value: Json): string | undefined {
   }
   let storable = true;
   const text = JSON.stringify(value, (key, v: unknown) => {
-    if (key.includes("\0") || !key.isWellFormed()) storable = false;
-    if (typeof v === "string" && (v.includes("\0") || !v.isWellFormed())) storable = false;
+    if (key.includes("\0") || (typeof v === "string" && v.includes("\0"))) storable = false;
     return v;
   });
   return storable ? text : undefined;
@@ -92,9 +89,8 @@ export function pgJsonText(value: Json): string | undefined {
  */
 export function pgStringBound(op: Comparison, s: string): { op: string; value: string } {
   const cut = s.indexOf("\0");
-  if (cut < 0) return { op: COMPARISONS[op], value: s.toWellFormed() };
-  const prefix = s.slice(0, cut).toWellFormed();
-  return { op: op === "$gt" || op === "$gte" ? ">" : "<=", value: prefix };
+  if (cut < 0) return { op: COMPARISONS[op], value: s };
+  return { op: op === "$gt" || op === "$gte" ? ">" : "<=", value: s.slice(0, cut) };
 }
 
 const jsonb = (text: string): Sql => ({ sql: "?::text::jsonb", params: [text] });

@@ -39,6 +39,9 @@ const appPart = (appId: string) => sha256Hex(appId).slice(0, 8);
 const collectionPart = (appId: string, collection: string) =>
   sha256Hex(`${appId}\0${collection}`).slice(0, 8);
 
+/** The name prefix of an app's field indexes, on either engine (they are dropped with the app). */
+export const appIndexPrefix = (appId: string): string => `${PREFIX}${appPart(appId)}_`;
+
 /** The index name: app hash, collection hash, path hash (so they can be counted and dropped by prefix). */
 export const indexName = (appId: string, collection: string, path: string): string =>
   `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_${sha256Hex(path).slice(0, 16)}`;
@@ -109,7 +112,7 @@ export function ensureFieldIndexes(
 export function dropFieldIndexes(db: Database, appId: string): number {
   const names = db
     .query<{ name: string }, [string]>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?")
-    .all(`${PREFIX}${appPart(appId)}_*`)
+    .all(`${appIndexPrefix(appId)}*`)
     .map((r) => r.name);
   for (const name of names) {
     if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) continue;

@@ -3,7 +3,16 @@
  * compile, start, probe and stop servers. Every bench compares Fazt with a
  * baseline measured in the same run, interleaved, never with a stored number.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { cleanupTemp as cleanupTemps, freePort, tempDir } from "../tests/helpers/temp.ts";
 
@@ -29,19 +38,32 @@ export interface Result {
   minRatio?: number;
   /** Largest acceptable median(fazt) itself, in `unit` (an absolute budget). */
   maxValue?: number;
+  /** Largest acceptable median(fazt) − median(baseline), in `unit` (a budget on top of the peer). */
+  maxExcess?: number;
+  /** Where the goal comes from when it is an issue's (bench/goals.ts), e.g. "#13". */
+  goalFrom?: string;
+  /** Why the figure could not be measured (its scenario failed, or did not report it): a MISS. */
+  error?: string;
 }
 
-/** Whether a result meets its goals; undefined when it has none. */
+/** The goal fields of a result, which bench/goals.ts may replace. */
+export const GOAL_FIELDS = ["maxRatio", "minRatio", "maxValue", "maxExcess"] as const;
+
+/**
+ * Whether a result meets its goals; undefined when it has none. A figure not
+ * measured (`error`, no samples) or a goal on a peer that was not measured
+ * misses: the table says so instead of the run failing at its end.
+ */
 export function verdict(r: Result): boolean | undefined {
+  if (r.error !== undefined) return false;
   const checks: boolean[] = [];
   const f = median(r.fazt);
+  const b = median(r.baseline);
   if (r.maxValue !== undefined) checks.push(f <= r.maxValue);
-  if (r.maxRatio !== undefined || r.minRatio !== undefined) {
-    if (r.baseline.length === 0) throw new Error(`${r.metric}: a ratio goal needs a baseline`);
-    const ratio = f / median(r.baseline);
-    if (r.maxRatio !== undefined) checks.push(ratio <= r.maxRatio);
-    if (r.minRatio !== undefined) checks.push(ratio >= r.minRatio);
-  }
+  if (r.maxExcess !== undefined) checks.push(f - b <= r.maxExcess);
+  if (r.maxRatio !== undefined) checks.push(f / b <= r.maxRatio);
+  if (r.minRatio !== undefined) checks.push(f / b >= r.minRatio);
+  // NaN (no samples) compares false, so an unmeasured figure misses.
   return checks.length === 0 ? undefined : checks.every(Boolean);
 }
 
@@ -114,14 +136,17 @@ export function ensureCommands<K extends string>(wanted: Record<K, string[]>): R
     for (const pkg of path ? [] : packages) {
       note(`${cmd} is missing: apt-get install -y --no-install-recommends ${pkg}`);
       if (!updated) {
-        Bun.spawnSync(["apt-get", "update"], { stdout: "ignore", stderr: "ignore" });
+        Bun.spawnSync(["apt-get", "-o", "DPkg::Lock::Timeout=300", "update"], {
+          stdout: "ignore",
+          stderr: "ignore",
+        });
         updated = true;
       }
-      const p = Bun.spawnSync(["apt-get", "install", "-y", "--no-install-recommends", pkg], {
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
+      // Another apt-get (a helper, unattended-upgrades) may hold the lock: wait for it a while.
+      const p = Bun.spawnSync(
+        ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", pkg],
+        { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, stdout: "pipe", stderr: "pipe" },
+      );
       path = Bun.which(cmd, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` });
       if (path) break;
       note(`  ${pkg} did not install (${p.exitCode}): ${p.stderr.toString().trim().split("\n").at(-1)}`);
@@ -132,24 +157,96 @@ export function ensureCommands<K extends string>(wanted: Record<K, string[]>): R
   return found;
 }
 
-/** Compiles `entry` the way build.ts compiles Fazt, into bench/.out/, unless it is up to date. */
+/**
+ * The flags build.ts compiles Fazt with (minus its assets and defines), so a
+ * compiled baseline differs from Fazt only in its code.
+ */
+const COMPILE_FLAGS = [
+  "--compile",
+  "--target=bun-linux-x64",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+];
+
+/**
+ * Compiles `entry` the way build.ts compiles Fazt, into bench/.out/, unless it
+ * is up to date (newer than `entry` and built with the same flags, which are
+ * kept beside it).
+ */
 export function compile(entry: string, name: string): string {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, name);
-  if (existsSync(outfile) && statSync(outfile).mtimeMs >= statSync(entry).mtimeMs) return outfile;
-  run([
-    process.execPath,
-    "build",
-    "--compile",
-    "--target=bun-linux-x64",
-    "--minify",
-    "--no-compile-autoload-dotenv",
-    "--no-compile-autoload-bunfig",
-    entry,
-    "--outfile",
-    outfile,
-  ]);
+  const flagsFile = `${outfile}.flags`;
+  const flags = COMPILE_FLAGS.join(" ");
+  const upToDate =
+    existsSync(outfile) &&
+    statSync(outfile).mtimeMs >= statSync(entry).mtimeMs &&
+    existsSync(flagsFile) &&
+    readFileSync(flagsFile, "utf8") === flags;
+  if (upToDate) return outfile;
+  run([process.execPath, "build", ...COMPILE_FLAGS, entry, "--outfile", outfile]);
+  writeFileSync(flagsFile, flags);
   return outfile;
+}
+
+/** The load average (1, 5, 15 minutes) as /proc/loadavg has it, e.g. "1.20 0.80 0.45". */
+export function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+function vmRssKiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+/** Child processes of `pid`, from /proc/PID/task/TID/children (every thread may have forked). */
+function childPids(pid: number): number[] {
+  const kids: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return kids;
+  }
+  for (const tid of tasks) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      if (text) kids.push(...text.split(/\s+/).map(Number));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return kids;
+}
+
+/**
+ * Resident memory of a process and all its descendants, in KiB: the sum of
+ * their VmRSS. A process's VmRSS already covers all its threads (Fazt's
+ * runtime workers and listeners are threads), so this adds only real child
+ * processes. Pages shared between processes are counted once per process.
+ */
+export function processTreeRssKiB(pid: number): number {
+  let total = 0;
+  const seen = new Set<number>();
+  const queue = [pid];
+  for (let p = queue.pop(); p !== undefined; p = queue.pop()) {
+    if (seen.has(p)) continue;
+    seen.add(p);
+    total += vmRssKiB(p);
+    queue.push(...childPids(p));
+  }
+  return total;
 }
 
 /** Servers still running, so an interrupted run can stop them (see `stopAll`). */

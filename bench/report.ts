@@ -10,11 +10,11 @@ export interface Row {
   result: Result;
 }
 
-/** 12,345 for large figures, 123.4 or 1.23 below. */
+/** 12,345 for large figures and whole numbers, 123.4 or 1.23 below. */
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return "—";
   const abs = Math.abs(x);
-  if (abs >= 1000) return Math.round(x).toLocaleString("en-US");
+  if (abs >= 1000 || Number.isInteger(x)) return Math.round(x).toLocaleString("en-US");
   return x.toFixed(abs >= 10 ? 1 : 2);
 }
 

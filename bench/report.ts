@@ -3,7 +3,7 @@
  * (scenario, metric, fazt, peer, ratio, goal, PASS/MISS), as an aligned
  * Markdown table so that it reads in a terminal and pastes into a note.
  */
-import { median, type Result, verdict } from "./lib.ts";
+import { excess, median, type Result, ratio, verdict } from "./lib.ts";
 
 export interface Row {
   scenario: string;
@@ -39,12 +39,10 @@ function goalText(r: Result): string {
 
 function ratioText(r: Result): string {
   if (r.fazt.length === 0 || r.baseline.length === 0) return "";
-  const f = median(r.fazt);
-  const b = median(r.baseline);
-  const ratio = `${(f / b).toFixed(2)}×`;
-  if (r.maxExcess === undefined) return ratio;
-  const d = f - b;
-  return `${ratio} (${d >= 0 ? "+" : "−"}${formatNumber(Math.abs(d))} ${r.unit})`;
+  const x = `${ratio(r).toFixed(2)}×`;
+  if (r.maxExcess === undefined) return x;
+  const d = excess(r);
+  return `${x} (${d >= 0 ? "+" : "−"}${formatNumber(Math.abs(d))} ${r.unit})`;
 }
 
 /** The cells of one row. */

@@ -82,7 +82,7 @@ for (const scenario of chosen) {
 
 const minutes = (performance.now() - started) / 60_000;
 console.log(
-  `\nmedians [min–max] over BENCH_ROUNDS=${process.env.BENCH_ROUNDS} rounds; ratio = median fazt / median peer`,
+  `\nmedians [min–max] over BENCH_ROUNDS=${process.env.BENCH_ROUNDS} rounds; ratio = fazt / peer, the median of the rounds' own ratios`,
 );
 console.log(table(rows));
 for (const line of goalSummary(rows)) console.log(line);

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { applyGoals, type Goal } from "../../bench/goals.ts";
-import { processTreeRssKiB, type Result, verdict } from "../../bench/lib.ts";
+import { excess, processTreeRssKiB, type Result, ratio, verdict } from "../../bench/lib.ts";
 import { percentile } from "../../bench/mixed/sample.ts";
 import { cells, goalSummary, table } from "../../bench/report.ts";
 
@@ -31,6 +31,16 @@ describe("verdict", () => {
     expect(verdict(fig("a", [115], [100], { maxExcess: 15 }))).toBe(true);
     expect(verdict(fig("a", [49, 51, 50], [], { maxValue: 50 }))).toBe(true);
     expect(verdict(fig("a", [1]))).toBeUndefined();
+  });
+
+  test("paired rounds: the median of the rounds' own ratios, robust to a machine that drifts", () => {
+    // Rounds 0.6×, 0.8× and 0.5×; the ratio of the medians would read 0.8×.
+    const r = fig("a", [60, 80, 300], [100, 100, 600], { minRatio: 0.7 });
+    expect(ratio(r)).toBeCloseTo(0.6);
+    expect(verdict(r)).toBe(false);
+    expect(excess(fig("a", [110, 120, 90], [100, 100, 100]))).toBe(10);
+    // Unpaired (different counts): the ratio of the medians.
+    expect(ratio(fig("a", [60, 80, 300], [100, 100]))).toBeCloseTo(0.8);
   });
 
   test("a figure not measured misses instead of throwing", () => {

@@ -29,7 +29,7 @@ import { manyFiles, type SiteFile, throughputFiles } from "../static/files.ts";
 import { probe } from "../static/probe.ts";
 import { startFazt } from "../static/servers.ts";
 import { type WrkResult, wrk } from "../static/wrk.ts";
-import { percentile, rssSampler } from "./sample.ts";
+import { percentile, sampler } from "./sample.ts";
 
 const SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 180);
 const SAMPLE_MS = 100;
@@ -100,7 +100,11 @@ export async function run(): Promise<Result[]> {
       `mixed: ${files.length} static files (${(files.reduce((n, f) => n + f.data.byteLength, 0) / MiB).toFixed(1)} MiB) and ds.insert of ${DOC.length} B, ${SECONDS} s; wrk -t1 -c${STATIC_CONNECTIONS} GET + wrk -t1 -c${WRITE_CONNECTIONS} POST; RSS sampled every ${SAMPLE_MS} ms; ${idle.toFixed(1)} MiB before`,
     );
 
-    const sampler = rssSampler(() => processTreeRssKiB(fazt.pid) / 1024, SAMPLE_MS);
+    // The whole tree, and the main process's anonymous part (heaps, buffers) to tell what grew.
+    const rss = sampler(() => {
+      const total = processTreeRssKiB(fazt.pid) / 1024;
+      return total > 0 ? { total, anon: fazt.rssKiB("RssAnon") / 1024 } : undefined;
+    }, SAMPLE_MS);
     let results: [WrkResult, WrkResult];
     try {
       results = await Promise.all([
@@ -132,18 +136,20 @@ export async function run(): Promise<Result[]> {
         ),
       ]);
     } finally {
-      sampler.stop();
+      rss.stop();
     }
     const [reads, writes] = results;
-    const under = sampler.samples();
+    const taken = rss.samples();
+    const under = taken.map((x) => x.total);
     if (under.length < 2) throw new Error(`only ${under.length} RSS samples in ${SECONDS} s`);
     await Bun.sleep(SETTLE_MS);
     const settled = processTreeRssKiB(fazt.pid) / 1024;
     const peak = Math.max(...under);
+    const anonAtPeak = taken.find((x) => x.total === peak)!.anon;
     const p95 = percentile(under, 0.95);
     const final = under.at(-1)!;
     note(
-      `  mixed: ${reads.requestsPerSec.toFixed(0)} GETs/s (${(reads.bytesPerSec / MiB).toFixed(0)} MiB/s), ${writes.requestsPerSec.toFixed(0)} writes/s; RSS over ${under.length} samples: peak ${peak.toFixed(1)} MiB, p95 ${p95.toFixed(1)}, last ${final.toFixed(1)}, after ${SETTLE_MS / 1000} s quiet ${settled.toFixed(1)}`,
+      `  mixed: ${reads.requestsPerSec.toFixed(0)} GETs/s (${(reads.bytesPerSec / MiB).toFixed(0)} MiB/s), ${writes.requestsPerSec.toFixed(0)} writes/s; RSS over ${under.length} samples: peak ${peak.toFixed(1)} MiB (${anonAtPeak.toFixed(1)} anonymous), p95 ${p95.toFixed(1)}, last ${final.toFixed(1)}, after ${SETTLE_MS / 1000} s quiet ${settled.toFixed(1)}`,
     );
     const row = (metric: string, value: number, extra: Partial<Result> = {}): Result => ({
       metric,
@@ -156,6 +162,7 @@ export async function run(): Promise<Result[]> {
     const minutes = SECONDS % 60 === 0 ? `${SECONDS / 60} min` : `${SECONDS} s`;
     return [
       row(`peak RSS during ${minutes} of mixed static + API-write load`, peak),
+      row("  of which anonymous at the peak (RssAnon)", anonAtPeak),
       row("  p95 of the RSS samples", p95),
       row("  RSS at the end of the load", final),
       row(`  RSS after ${SETTLE_MS / 1000} s quiet`, settled),

@@ -13,15 +13,16 @@ export function percentile(xs: number[], q: number): number {
 }
 
 /**
- * Calls `read` now and every `everyMs` until stopped. A reading that throws
- * or is not a finite number (the process already gone) is skipped.
+ * Calls `read` now and every `everyMs` until stopped, keeping what it
+ * returns. A reading that throws or returns undefined (the process already
+ * gone) is skipped.
  */
-export function rssSampler(read: () => number, everyMs: number) {
-  const samples: number[] = [];
+export function sampler<T>(read: () => T | undefined, everyMs: number) {
+  const samples: T[] = [];
   const take = () => {
     try {
       const v = read();
-      if (Number.isFinite(v) && v > 0) samples.push(v);
+      if (v !== undefined) samples.push(v);
     } catch {
       // not a sample
     }
@@ -32,7 +33,7 @@ export function rssSampler(read: () => number, everyMs: number) {
     stop(): void {
       clearInterval(timer);
     },
-    samples(): number[] {
+    samples(): T[] {
       return [...samples];
     },
   };

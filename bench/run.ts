@@ -59,9 +59,12 @@ note(
 );
 
 const rows: Row[] = [];
+/** Each scenario's time and the 1-minute load average when it began, for the footer. */
+const timings: string[] = [];
 for (const scenario of chosen) {
   const t0 = performance.now();
-  note(`\n== ${scenario} (load average ${loadAverage()})`);
+  const load = loadAverage();
+  note(`\n== ${scenario} (load average ${load})`);
   try {
     const bench = (await import(join(here, scenario, "index.ts"))) as Bench;
     const results = await bench.run();
@@ -76,8 +79,12 @@ for (const scenario of chosen) {
     });
     // Its goals are not measured either: each gets its own MISS row.
     for (const result of applyGoals(scenario, [])) rows.push({ scenario, result });
+    // Whatever it left running would disturb the next scenario.
+    stopAll();
   }
-  note(`== ${scenario} took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const took = `${((performance.now() - t0) / 1000).toFixed(0)} s`;
+  note(`== ${scenario} took ${took}`);
+  timings.push(`${scenario} ${took} (load ${load.split(" ")[0]})`);
 }
 
 const minutes = (performance.now() - started) / 60_000;
@@ -87,6 +94,6 @@ console.log(
 console.log(table(rows));
 for (const line of goalSummary(rows)) console.log(line);
 console.log(
-  `load average at start ${loadAtStart}, at end ${loadAverage()} (${navigator.hardwareConcurrency} CPUs); wall time ${minutes.toFixed(1)} min`,
+  `load average at start ${loadAtStart}, at end ${loadAverage()} (${navigator.hardwareConcurrency} CPUs); wall time ${minutes.toFixed(1)} min: ${timings.join(", ")}`,
 );
 if (rows.some((r) => verdict(r.result) === false)) process.exitCode = 1;

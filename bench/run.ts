@@ -16,7 +16,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { applyGoals } from "./goals.ts";
-import { type Bench, faztBinary, loadAverage, note, stopAll, verdict } from "./lib.ts";
+import { type Bench, faztBinary, note, stopAll, verdict } from "./lib.ts";
+import { loadAverage } from "./proc.ts";
 import { goalSummary, type Row, table } from "./report.ts";
 
 /** Quick and quiet ones first; then the loads; the three-minute memory run last. */

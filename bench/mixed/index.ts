@@ -14,15 +14,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanupTemps,
-  ensureCommands,
-  faztBinary,
-  note,
-  processTreeRssKiB,
-  type Result,
-  tempDir,
-} from "../lib.ts";
+import { cleanupTemps, ensureCommands, faztBinary, note, type Result, tempDir } from "../lib.ts";
+import { processTreeRssKiB } from "../proc.ts";
 import { INSERT } from "../runtime/apps.ts";
 import { type Api, deploy } from "../static/deploy.ts";
 import { manyFiles, type SiteFile, throughputFiles } from "../static/files.ts";

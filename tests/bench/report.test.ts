@@ -5,8 +5,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { applyGoals, type Goal } from "../../bench/goals.ts";
-import { excess, processTreeRssKiB, type Result, ratio, verdict } from "../../bench/lib.ts";
+import { excess, type Result, ratio, verdict } from "../../bench/lib.ts";
 import { percentile } from "../../bench/mixed/sample.ts";
+import { processTreeRssKiB } from "../../bench/proc.ts";
 import { cells, goalSummary, table } from "../../bench/report.ts";
 
 const fig = (

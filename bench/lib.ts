@@ -3,7 +3,7 @@
  * compile, start, probe and stop servers. Every bench compares Fazt with a
  * baseline measured in the same run, interleaved, never with a stored number.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupTemp as cleanupTemps, freePort, tempDir } from "../tests/helpers/temp.ts";
 
@@ -19,7 +19,11 @@ export interface Result {
   metric: string;
   unit: string;
   fazt: number[];
-  /** Empty when the quantity has no baseline (then only `maxValue` can be a goal). */
+  /**
+   * Empty when the quantity has no baseline (then only `maxValue` can be a
+   * goal). When it has as many samples as `fazt`, `baseline[i]` was measured
+   * in the same round as `fazt[i]`, and ratios are taken round by round.
+   */
   baseline: number[];
   /** What the baseline is, e.g. "hello"; "" when there is none. */
   baselineName: string;
@@ -29,19 +33,48 @@ export interface Result {
   minRatio?: number;
   /** Largest acceptable median(fazt) itself, in `unit` (an absolute budget). */
   maxValue?: number;
+  /** Largest acceptable median(fazt) − median(baseline), in `unit` (a budget on top of the peer). */
+  maxExcess?: number;
+  /** Where the goal comes from when it is an issue's (bench/goals.ts), e.g. "#13". */
+  goalFrom?: string;
+  /** Why the figure could not be measured (its scenario failed, or did not report it): a MISS. */
+  error?: string;
 }
 
-/** Whether a result meets its goals; undefined when it has none. */
+/** The goal fields of a result, which bench/goals.ts may replace. */
+export const GOAL_FIELDS = ["maxRatio", "minRatio", "maxValue", "maxExcess"] as const;
+
+/**
+ * fazt / baseline: the median of the per-round ratios when the samples are
+ * paired by round (as many of each), which holds when the machine's speed
+ * drifts between rounds; else the ratio of the medians. NaN without samples.
+ */
+export function ratio(r: Result): number {
+  return paired(r) ? median(r.fazt.map((f, i) => f / r.baseline[i]!)) : median(r.fazt) / median(r.baseline);
+}
+
+/** fazt − baseline, paired by round like `ratio`. */
+export function excess(r: Result): number {
+  return paired(r) ? median(r.fazt.map((f, i) => f - r.baseline[i]!)) : median(r.fazt) - median(r.baseline);
+}
+
+function paired(r: Result): boolean {
+  return r.fazt.length > 0 && r.fazt.length === r.baseline.length;
+}
+
+/**
+ * Whether a result meets its goals; undefined when it has none. A figure not
+ * measured (`error`, no samples) or a goal on a peer that was not measured
+ * misses: the table says so instead of the run failing at its end.
+ */
 export function verdict(r: Result): boolean | undefined {
+  if (r.error !== undefined) return false;
   const checks: boolean[] = [];
-  const f = median(r.fazt);
-  if (r.maxValue !== undefined) checks.push(f <= r.maxValue);
-  if (r.maxRatio !== undefined || r.minRatio !== undefined) {
-    if (r.baseline.length === 0) throw new Error(`${r.metric}: a ratio goal needs a baseline`);
-    const ratio = f / median(r.baseline);
-    if (r.maxRatio !== undefined) checks.push(ratio <= r.maxRatio);
-    if (r.minRatio !== undefined) checks.push(ratio >= r.minRatio);
-  }
+  if (r.maxValue !== undefined) checks.push(median(r.fazt) <= r.maxValue);
+  if (r.maxExcess !== undefined) checks.push(excess(r) <= r.maxExcess);
+  if (r.maxRatio !== undefined) checks.push(ratio(r) <= r.maxRatio);
+  if (r.minRatio !== undefined) checks.push(ratio(r) >= r.minRatio);
+  // NaN (no samples) compares false, so an unmeasured figure misses.
   return checks.length === 0 ? undefined : checks.every(Boolean);
 }
 
@@ -114,14 +147,17 @@ export function ensureCommands<K extends string>(wanted: Record<K, string[]>): R
     for (const pkg of path ? [] : packages) {
       note(`${cmd} is missing: apt-get install -y --no-install-recommends ${pkg}`);
       if (!updated) {
-        Bun.spawnSync(["apt-get", "update"], { stdout: "ignore", stderr: "ignore" });
+        Bun.spawnSync(["apt-get", "-o", "DPkg::Lock::Timeout=300", "update"], {
+          stdout: "ignore",
+          stderr: "ignore",
+        });
         updated = true;
       }
-      const p = Bun.spawnSync(["apt-get", "install", "-y", "--no-install-recommends", pkg], {
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-        stdout: "pipe",
-        stderr: "pipe",
-      });
+      // Another apt-get (a helper, unattended-upgrades) may hold the lock: wait for it a while.
+      const p = Bun.spawnSync(
+        ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", pkg],
+        { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, stdout: "pipe", stderr: "pipe" },
+      );
       path = Bun.which(cmd, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` });
       if (path) break;
       note(`  ${pkg} did not install (${p.exitCode}): ${p.stderr.toString().trim().split("\n").at(-1)}`);
@@ -132,23 +168,38 @@ export function ensureCommands<K extends string>(wanted: Record<K, string[]>): R
   return found;
 }
 
-/** Compiles `entry` the way build.ts compiles Fazt, into bench/.out/, unless it is up to date. */
+/**
+ * The flags build.ts compiles Fazt with (minus its assets and defines), so a
+ * compiled baseline differs from Fazt only in its code.
+ */
+const COMPILE_FLAGS = [
+  "--compile",
+  "--target=bun-linux-x64",
+  "--minify",
+  "--bytecode",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+];
+
+/**
+ * Compiles `entry` the way build.ts compiles Fazt, into bench/.out/, unless it
+ * is up to date (newer than `entry` and built with the same flags, which are
+ * kept beside it).
+ */
 export function compile(entry: string, name: string): string {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, name);
-  if (existsSync(outfile) && statSync(outfile).mtimeMs >= statSync(entry).mtimeMs) return outfile;
-  run([
-    process.execPath,
-    "build",
-    "--compile",
-    "--target=bun-linux-x64",
-    "--minify",
-    "--no-compile-autoload-dotenv",
-    "--no-compile-autoload-bunfig",
-    entry,
-    "--outfile",
-    outfile,
-  ]);
+  const flagsFile = `${outfile}.flags`;
+  const flags = COMPILE_FLAGS.join(" ");
+  const upToDate =
+    existsSync(outfile) &&
+    statSync(outfile).mtimeMs >= statSync(entry).mtimeMs &&
+    existsSync(flagsFile) &&
+    readFileSync(flagsFile, "utf8") === flags;
+  if (upToDate) return outfile;
+  run([process.execPath, "build", ...COMPILE_FLAGS, entry, "--outfile", outfile]);
+  writeFileSync(flagsFile, flags);
   return outfile;
 }
 

@@ -15,7 +15,7 @@
  * A path reads what SQLite's JSON path reads: `[0]` only an array element
  * and `."a"` only an object member (`pgPathSql`).
  */
-import { FaztError } from "../core/errors.ts";
+import { FaztError } from "../core/index.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
 import { indexName } from "./indexes.ts";
 

@@ -26,14 +26,30 @@ export const MAX_DATABASE_FIELD_INDEXES = 1000;
 const PREFIX = "app_docs_f_";
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * What the bookkeeping here needs of a database, the same on both engines:
+ * SQLite's is made here from a `Database`, PostgreSQL's by
+ * `pgFieldIndexCatalog` (indexes-pg.ts) from the engine.
+ */
+export interface FieldIndexCatalog {
+  /** Names of the usable field indexes whose name starts with `prefix`. */
+  list(prefix: string): string[];
+  /** Makes the index of a checked app id, collection and path (nothing when it exists). */
+  create(appId: string, collection: string, path: string): void;
+  /** Drops a listed index. */
+  drop(name: string): void;
+}
+
 interface IndexState {
-  /** Names of field indexes present on this database (from sqlite_master, plus ours). */
+  /** Names of field indexes present on this database (listed, plus ours). */
   names: Set<string>;
   /** Indexes refused for a cap: not asked about again by this process. */
   declined: Set<string>;
 }
 
-const states = new WeakMap<Database, IndexState>();
+type Target = Database | FieldIndexCatalog;
+const states = new WeakMap<FieldIndexCatalog, IndexState>();
+const sqliteCatalogs = new WeakMap<Database, FieldIndexCatalog>();
 
 const appPart = (appId: string) => sha256Hex(appId).slice(0, 8);
 const collectionPart = (appId: string, collection: string) =>
@@ -46,22 +62,6 @@ export const appIndexPrefix = (appId: string): string => `${PREFIX}${appPart(app
 export const indexName = (appId: string, collection: string, path: string): string =>
   `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_${sha256Hex(path).slice(0, 16)}`;
 
-function state(db: Database): IndexState {
-  let s = states.get(db);
-  if (!s) {
-    s = { names: readNames(db), declined: new Set() };
-    states.set(db, s);
-  }
-  return s;
-}
-
-function readNames(db: Database): Set<string> {
-  const rows = db
-    .query<{ name: string }, [string]>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?")
-    .all(`${PREFIX}*`);
-  return new Set(rows.map((r) => r.name));
-}
-
 /** A checked string as a quoted SQL literal; refuses anything that did not pass `pattern`. */
 function literal(value: string, pattern: RegExp): string {
   if (!pattern.test(value)) throw new FaztError("INTERNAL", "refusing an unchecked value in SQL text");
@@ -71,9 +71,42 @@ function literal(value: string, pattern: RegExp): string {
 /** A JSON path as a quoted SQL string literal; refuses anything but a checked path. */
 export const pathLiteral = (path: string): string => literal(path, SAFE_JSON_PATH);
 
+function sqliteCatalog(db: Database): FieldIndexCatalog {
+  let c = sqliteCatalogs.get(db);
+  if (c) return c;
+  c = {
+    list: (prefix) =>
+      db
+        .query<{ name: string }, [string]>(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?",
+        )
+        .all(`${prefix}*`)
+        .map((r) => r.name),
+    create: (appId, collection, path) =>
+      db.run(
+        `CREATE INDEX IF NOT EXISTS "${indexName(appId, collection, path)}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
+          `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
+      ),
+    drop: (name) => db.run(`DROP INDEX IF EXISTS "${name}"`),
+  };
+  sqliteCatalogs.set(db, c);
+  return c;
+}
+
+const catalogOf = (t: Target): FieldIndexCatalog => ("list" in t ? t : sqliteCatalog(t));
+
+function state(catalog: FieldIndexCatalog): IndexState {
+  let s = states.get(catalog);
+  if (!s) {
+    s = { names: new Set(catalog.list(PREFIX)), declined: new Set() };
+    states.set(catalog, s);
+  }
+  return s;
+}
+
 /** Whether a field of a collection has an index this connection knows about. */
-export function hasFieldIndex(db: Database, appId: string, collection: string, path: string): boolean {
-  return state(db).names.has(indexName(appId, collection, path));
+export function hasFieldIndex(db: Target, appId: string, collection: string, path: string): boolean {
+  return state(catalogOf(db)).names.has(indexName(appId, collection, path));
 }
 
 /**
@@ -81,18 +114,19 @@ export function hasFieldIndex(db: Database, appId: string, collection: string, p
  * left without one is still queried correctly, only by scanning the collection.
  */
 export function ensureFieldIndexes(
-  db: Database,
+  db: Target,
   appId: string,
   collection: string,
   paths: Iterable<string>,
 ): void {
   if (!SAFE_NAME.test(appId) || !SAFE_NAME.test(collection)) return;
-  const s = state(db);
+  const catalog = catalogOf(db);
+  const s = state(catalog);
   const collectionPrefix = `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_`;
   for (const path of paths) {
     const name = indexName(appId, collection, path);
     if (s.names.has(name) || s.declined.has(name)) continue;
-    s.names = readNames(db); // another connection may have made it, or used up the caps
+    s.names = new Set(catalog.list(PREFIX)); // another connection may have made it, or used up the caps
     if (s.names.has(name)) continue;
     let inCollection = 0;
     for (const n of s.names) if (n.startsWith(collectionPrefix)) inCollection++;
@@ -100,29 +134,24 @@ export function ensureFieldIndexes(
       s.declined.add(name);
       continue;
     }
-    db.run(
-      `CREATE INDEX IF NOT EXISTS "${name}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
-        `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
-    );
+    catalog.create(appId, collection, path);
     s.names.add(name);
   }
 }
 
 /** Drops an app's field indexes (when the app is removed; its rows go by cascade). */
-export function dropFieldIndexes(db: Database, appId: string): number {
-  const names = db
-    .query<{ name: string }, [string]>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?")
-    .all(`${appIndexPrefix(appId)}*`)
-    .map((r) => r.name);
+export function dropFieldIndexes(db: Target, appId: string): number {
+  const catalog = catalogOf(db);
+  const names = catalog.list(appIndexPrefix(appId));
   for (const name of names) {
     if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) continue;
-    db.run(`DROP INDEX IF EXISTS "${name}"`);
+    catalog.drop(name);
   }
-  states.delete(db);
+  states.delete(catalog);
   return names.length;
 }
 
 /** Forgets what this process knows about a connection's indexes (tests). */
-export function forgetFieldIndexes(db: Database): void {
-  states.delete(db);
+export function forgetFieldIndexes(db: Target): void {
+  states.delete(catalogOf(db));
 }

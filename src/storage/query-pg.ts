@@ -36,17 +36,12 @@ export function compilePg(node: QueryNode): Sql {
   };
 }
 
-/** The SQL of a field: a reserved column, or the document's jsonb value (SQL NULL when missing). */
-export function pgFieldSql(ref: FieldRef): string {
-  return ref.kind === "column" ? ref.column : pgPathSql(ref.path);
-}
-
 /**
  * ORDER BY terms of a field, in SQLite's order of `json_extract` values:
  * missing and null first, then numbers and booleans (as 0 and 1) by value,
  * then strings, arrays and objects by their text, code point by code point.
  * (Arrays and objects: jsonb writes its own text, with spaces and keys
- * sorted, so among them the order can differ from SQLite's; see docs.)
+ * sorted, so among them the order can differ from SQLite's: docs/app-code.md.)
  */
 export function pgOrderSql(ref: FieldRef, direction: 1 | -1): string {
   const dir = direction === 1 ? "ASC" : "DESC";
@@ -61,7 +56,7 @@ export function pgOrderSql(ref: FieldRef, direction: 1 | -1): string {
 }
 
 /** A string as PostgreSQL can hold it, or undefined when it holds U+0000 (no stored string can). */
-export function pgString(s: string): string | undefined {
+function pgString(s: string): string | undefined {
   return s.includes("\0") ? undefined : s;
 }
 
@@ -69,7 +64,7 @@ export function pgString(s: string): string | undefined {
  * JSON text of a query value for `?::text::jsonb`, or undefined when no
  * stored value can equal it: a string or key holds U+0000.
  */
-export function pgJsonText(value: Json): string | undefined {
+function pgJsonText(value: Json): string | undefined {
   if (typeof value === "string") {
     const s = pgString(value);
     return s === undefined ? undefined : JSON.stringify(s);
@@ -87,7 +82,7 @@ export function pgJsonText(value: Json): string | undefined {
  * bound cut at its first U+0000, `s > "a\0…"` being `s > "a"` and
  * `s < "a\0…"` being `s <= "a"` for every such string.
  */
-export function pgStringBound(op: Comparison, s: string): { op: string; value: string } {
+function pgStringBound(op: Comparison, s: string): { op: string; value: string } {
   const cut = s.indexOf("\0");
   if (cut < 0) return { op: COMPARISONS[op], value: s };
   return { op: op === "$gt" || op === "$gte" ? ">" : "<=", value: s.slice(0, cut) };

@@ -79,6 +79,8 @@ export function hostCall(c: CallContext, op: string, args: unknown): unknown {
     }
     case "env.keys":
       return Object.keys(c.env());
+    case "env.all":
+      return c.env();
     case "auth.user":
       return c.user() ?? undefined;
     case "private.read": {

@@ -6,6 +6,7 @@ import type {
 } from "quickjs-emscripten-core";
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
 import { FaztError } from "../core/errors.ts";
+import { classicRequest } from "./classic.ts";
 import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
 import { type CallContext, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
@@ -13,14 +14,15 @@ import preludeApp from "./prelude/app.js" with { type: "text" };
 import preludeBase from "./prelude/base.js" with { type: "text" };
 import preludeWeb from "./prelude/web.js" with { type: "text" };
 import { isModuleSource } from "./source.ts";
-import type { AppRef, Limits, RequestEvent, WireResponse, WireUser } from "./wire.ts";
+import { type AppRef, encodeAnswer, type Limits, type RequestEvent, type WireUser } from "./wire.ts";
 
 export type { Broken } from "./failure.ts";
 export { type HostServices, resolveApiPath } from "./host-calls.ts";
 
 /** How a request ended: its answer, and what the worker must do with the runtime. */
 export interface Outcome {
-  res: WireResponse;
+  /** The answer frame (wire.ts `encodeAnswer`). */
+  frame: string;
   /** Stopped mid-way: neither the runtime nor its teardown is trusted. */
   broken: Broken;
   /** Finished, but the runtime holds more than its heap limit between requests: free it. */
@@ -44,7 +46,8 @@ export class AppRuntime {
   // Per request.
   #user: WireUser | null = null;
   #requestId = "";
-  #env: Record<string, string> = {};
+  /** Read on the request's first use of the env, then kept for the rest of the request. */
+  #env: Record<string, string> | undefined;
   /** Set when the request called setTimeout: only then are timers cleared afterwards. */
   #timersUsed = false;
 
@@ -77,7 +80,10 @@ export class AppRuntime {
       services,
       user: () => this.#user,
       requestId: () => this.#requestId,
-      env: () => this.#env,
+      env: () => {
+        this.#env ??= this.services.env();
+        return this.#env;
+      },
       usedTimers: () => {
         this.#timersUsed = true;
       },
@@ -128,19 +134,20 @@ export class AppRuntime {
     this.#deadline(deadline);
     this.#user = event.user;
     this.#requestId = event.requestId;
-    this.#env = this.services.env();
+    this.#env = undefined;
     this.#heap.limit(this.limits.memoryBytes);
     let outcome: Outcome;
     try {
-      outcome = { res: await this.#run(event, deadline), broken: null };
+      outcome = { frame: await this.#run(event, deadline), broken: null };
     } catch (e) {
-      outcome = failureWire(e, {
+      const failed = failureWire(e, {
         event,
         limits,
         log: (level, message) => this.services.log(level, message, event.requestId),
         pastDeadline: Date.now() >= deadline,
         heapRefused: this.#heap.refused,
       });
+      outcome = { frame: encodeAnswer(failed.res), broken: failed.broken };
     } finally {
       this.#user = null;
       if (this.#timersUsed) this.#clearTimers();
@@ -159,8 +166,8 @@ export class AppRuntime {
     return outcome;
   }
 
-  /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the wire form. */
-  async #run(event: RequestEvent, deadline: number): Promise<WireResponse> {
+  /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the answer frame. */
+  async #run(event: RequestEvent, deadline: number): Promise<string> {
     // The request as it crossed from the serving thread (its body already read and counted there).
     const { req: wire } = event;
     const vm = this.vm;
@@ -173,12 +180,12 @@ export class AppRuntime {
           method: wire.method,
           url: wire.url,
           headers: wire.headers,
+          text: wire.text,
           body: wire.body,
           form: wire.form,
           ctx: {
             app: { id: this.app.id, name: this.app.name },
             user: event.user,
-            env: this.#env,
             requestId: event.requestId,
           },
         }),
@@ -188,16 +195,7 @@ export class AppRuntime {
       json.dispose();
     } else {
       const classic = vm.getProp(vm.global, "__classic");
-      const json = vm.newString(
-        JSON.stringify({
-          method: wire.method,
-          path: wire.path,
-          query: wire.query,
-          headers: wire.headers,
-          body: wire.parsed,
-          files: wire.files,
-        }),
-      );
+      const json = vm.newString(JSON.stringify(classicRequest(wire)));
       call = vm.callFunction(classic, vm.undefined, json, this.#sourceHandle());
       classic.dispose();
       json.dispose();
@@ -205,9 +203,9 @@ export class AppRuntime {
     const first = this.#unwrap(call);
     // A handler that answered synchronously needs no job loop (its jobs run with the next request's).
     const answer = vm.typeof(first) === "string" ? first : await this.#settle(first, deadline);
-    const res = JSON.parse(vm.getString(answer)) as WireResponse;
+    const frame = vm.getString(answer);
     answer.dispose();
-    return res;
+    return frame;
   }
 
   /** What the runtime holds now, as QuickJS counts it object by object (not cheap: only after growth). */

@@ -15,13 +15,13 @@ import { readEnv } from "./env.ts";
 import { errorWire } from "./failure.ts";
 import { appendLog, type LogLevel } from "./logs.ts";
 import { AppRuntime, type HostServices } from "./sandbox.ts";
-import type {
-  CompiledMessage,
-  DoneMessage,
-  InitMessage,
-  InvokeMessage,
-  WireResponse,
-  WireUser,
+import {
+  type CompiledMessage,
+  doneMessage,
+  encodeAnswer,
+  type InitMessage,
+  type InvokeMessage,
+  type WireUser,
 } from "./wire.ts";
 
 declare const self: Worker;
@@ -114,9 +114,10 @@ async function runtimeFor(msg: InvokeMessage): Promise<AppRuntime> {
   return rt;
 }
 
-async function runRequest(msg: InvokeMessage): Promise<WireResponse> {
+/** The answer as an answer frame (wire.ts). */
+async function runRequest(msg: InvokeMessage): Promise<string> {
   const rt = await runtimeFor(msg);
-  const { res, broken, oversized } = await rt.handle(msg.event, msg.limits);
+  const { frame, broken, oversized } = await rt.handle(msg.event, msg.limits);
   // Finished cleanly but holding too much: freed now, a fresh runtime next time.
   if (oversized) evict(msg.app.id);
   if (broken) {
@@ -126,10 +127,10 @@ async function runRequest(msg: InvokeMessage): Promise<WireResponse> {
     lastUsed.delete(msg.app.id);
     unsound = true;
   }
-  return res;
+  return frame;
 }
 
-async function invoke(msg: InvokeMessage): Promise<WireResponse> {
+async function invoke(msg: InvokeMessage): Promise<string> {
   const { requestId } = msg.event;
   try {
     // The pool sends only the event types listed in IMPLEMENTED_EVENTS (wire.ts).
@@ -141,7 +142,7 @@ async function invoke(msg: InvokeMessage): Promise<WireResponse> {
       // the log is best effort
     }
     const message = `the app's code could not start: ${(e as Error).message}`;
-    return errorWire(new FaztError("HANDLER_ERROR", message), requestId);
+    return encodeAnswer(errorWire(new FaztError("HANDLER_ERROR", message), requestId));
   }
 }
 
@@ -149,7 +150,15 @@ async function invoke(msg: InvokeMessage): Promise<WireResponse> {
 // on it); the chain only keeps that true should two ever arrive.
 let queue: Promise<void> = Promise.resolve();
 
-self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
+self.onmessage = (event: MessageEvent<InitMessage | string>) => {
+  if (typeof event.data === "string") {
+    const msg = JSON.parse(event.data) as InvokeMessage;
+    queue = queue.then(async () => {
+      const frame = await invoke(msg);
+      self.postMessage(doneMessage(msg.id, unsound, frame));
+    });
+    return;
+  }
   const msg = event.data;
   if (msg.type === "init") {
     store = openStore(msg.dbPath, { create: false });
@@ -160,10 +169,5 @@ self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
         self.postMessage({ type: "compiled", wasm } satisfies CompiledMessage),
       );
     }
-    return;
   }
-  queue = queue.then(async () => {
-    const res = await invoke(msg);
-    self.postMessage({ type: "done", id: msg.id, res, recycle: unsound } satisfies DoneMessage);
-  });
 };

@@ -9,7 +9,7 @@ import { FaztError } from "../core/errors.ts";
 import { classicRequest } from "./classic.ts";
 import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
-import { type CallContext, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
+import { type CallContext, type HostServices, hostAnswer, hostCall, resolveApiPath } from "./host-calls.ts";
 import preludeApp from "./prelude/app.js" with { type: "text" };
 import preludeBase from "./prelude/base.js" with { type: "text" };
 import preludeWeb from "./prelude/web.js" with { type: "text" };
@@ -17,7 +17,7 @@ import { isModuleSource } from "./source.ts";
 import { type AppRef, encodeAnswer, type Limits, type RequestEvent, type WireUser } from "./wire.ts";
 
 export type { Broken } from "./failure.ts";
-export { type HostServices, resolveApiPath } from "./host-calls.ts";
+export { type HostServices, RawJson, resolveApiPath } from "./host-calls.ts";
 
 /** How a request ended: its answer, and what the worker must do with the runtime. */
 export interface Outcome {
@@ -92,8 +92,7 @@ export class AppRuntime {
       const op = this.vm.getString(opH);
       const args = JSON.parse(this.vm.getString(argsH)) as unknown;
       try {
-        const v = hostCall(calls, op, args);
-        return this.vm.newString(JSON.stringify(v === undefined ? null : { v }));
+        return this.vm.newString(hostAnswer(hostCall(calls, op, args)));
       } catch (e) {
         // A client error keeps its status and code inside the VM (an uncaught one answers with
         // them); anything else is a plain Error there, as if the app's code had thrown it.

@@ -9,12 +9,12 @@
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { FaztError } from "../core/errors.ts";
 import { openStore, type Store } from "../db/open.ts";
-import { createStorage } from "../storage/index.ts";
+import { createStorage, type Storage } from "../storage/index.ts";
 import { compileEngine, loadEngine } from "./engine.ts";
 import { readEnv } from "./env.ts";
 import { errorWire } from "./failure.ts";
 import { appendLog, type LogLevel } from "./logs.ts";
-import { AppRuntime, type HostServices } from "./sandbox.ts";
+import { AppRuntime, type HostServices, RawJson } from "./sandbox.ts";
 import {
   type CompiledMessage,
   doneMessage,
@@ -59,8 +59,29 @@ function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
   return new Map(rows.map((r) => [r.path, new Uint8Array(r.data)]));
 }
 
+/** Storage calls answered as JSON text straight from the stored documents (no parse and re-serialise). */
+const AS_JSON: Record<string, "findJson" | "findOneJson"> = {
+  "ds.find": "findJson",
+  "ds.findOne": "findOneJson",
+};
+/** Users whose storage objects are kept per runtime (beyond it, they are made again). */
+const MAX_USER_STORAGES = 64;
+
 function services(db: Store, appId: string, versionId: string): HostServices {
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  // Made once per runtime (app-wide) or per user, not per call.
+  const appStorage = createStorage(db, appId, "");
+  const userStorages = new Map<string, Storage>();
+  const storageOf = (userId: string | null): Storage => {
+    if (userId === null) return appStorage;
+    let s = userStorages.get(userId);
+    if (!s) {
+      if (userStorages.size >= MAX_USER_STORAGES) userStorages.clear();
+      s = createStorage(db, appId, userId);
+      userStorages.set(userId, s);
+    }
+    return s;
+  };
   return {
     files: loadFiles(db, versionId),
     env: () => readEnv(db, appId),
@@ -71,13 +92,17 @@ function services(db: Store, appId: string, versionId: string): HostServices {
       if (scope === "user" && !user) {
         throw new FaztError("UNAUTHORIZED", "sign in to use fazt.app.user storage");
       }
-      const s = createStorage(db, appId, scope === "user" ? user!.id : "") as unknown as Record<
+      const s = storageOf(scope === "user" ? user!.id : null) as unknown as Record<
         string,
         Record<string, (...a: unknown[]) => unknown>
       >;
       const [area, method] = op.split(".") as [string, string];
       const fn = s[area]?.[method];
-      if (!fn || !["kv", "ds", "s3"].includes(area)) throw new Error(`unknown storage call ${op}`);
+      if (!fn || !["kv", "ds", "s3"].includes(area) || method.endsWith("Json")) {
+        throw new Error(`unknown storage call ${op}`);
+      }
+      const json = AS_JSON[op];
+      if (json) return new RawJson(s.ds![json]!.apply(s.ds, args) as string);
       if (op === "s3.put") {
         const [path, data, mime] = args as [string, string, string | undefined];
         return fn.call(s[area], path, new Uint8Array(Buffer.from(data, "base64")), mime);

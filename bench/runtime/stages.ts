@@ -24,6 +24,7 @@ import { readEnv } from "../../src/runtime/env.ts";
 import { appResponse, toWire } from "../../src/runtime/http.ts";
 import { createRuntime, type RequestEvent } from "../../src/runtime/index.ts";
 import { AppRuntime } from "../../src/runtime/sandbox.ts";
+import { doneMessage, encodeAnswer, readDoneMessage } from "../../src/runtime/wire.ts";
 import { deployFiles } from "../../tests/helpers/deploy.ts";
 import { startTestServer } from "../../tests/helpers/server.ts";
 
@@ -73,6 +74,8 @@ try {
   const common = { "x-request-id": "abc", "x-content-type-options": "nosniff" };
   const req = wrkRequest();
   timeIt("  appResponse", N, () => appResponse(req, answer, common, () => {}));
+  const done = doneMessage(1, false, encodeAnswer(answer));
+  timeIt("  readDoneMessage (the answer frame read back)", N, () => readDoneMessage(done));
 
   console.log("thread hop (echo worker, postMessage both ways)");
   const echo = new Worker(
@@ -109,20 +112,18 @@ try {
   // The engine's WebAssembly is tiered up by the JIT while it runs: warm it before timing.
   for (let i = 0; i < 20_000; i++) await rt.handle(event, tl);
   await timeAsync("  AppRuntime.handle, whole", N, () => rt.handle(event, tl));
-  timeIt("    env read (SQLite)", N, () => readEnv(store, "app_1"));
+  timeIt("    env read (SQLite; now only when the app reads it)", N, () => readEnv(store, "app_1"));
   const input = () =>
     JSON.stringify({
       method: wire.method,
       url: wire.url,
-      headers: wire.headers,
+      headers: JSON.stringify(wire.headers),
       body: wire.body,
-      form: wire.form,
-      ctx: { app: { id: app.id, name: app.name }, user: null, env: {}, requestId: "abc" },
+      ctx: { app: { id: app.id, name: app.name }, user: null, requestId: "abc" },
     });
   timeIt("    dispatch input JSON.stringify", N, input);
   const vm = rt.vm;
   timeIt("    vm.newString + dispose", N, () => vm.newString(input()).dispose());
-  timeIt("    getProp __dispatch + dispose", N, () => vm.getProp(vm.global, "__dispatch").dispose());
   const inVm = (label: string, body: string, setup = "") => {
     const code = `(() => { ${setup}; const t0 = Date.now(); for (let i = 0; i < ${N}; i++) { ${body} } return Date.now() - t0; })()`;
     const r = vm.unwrapResult(vm.evalCode(code));
@@ -133,14 +134,14 @@ try {
   const j = JSON.stringify(input());
   inVm("JSON.parse(dispatch input)", `JSON.parse(${j})`);
   inVm(
-    "new Request(…) from it",
-    "new Request(m.url, { method: m.method, headers: m.headers, body: null, _form: m.form })",
+    "new Request(…) from it (headers made on first use)",
+    "new Request(m.url, { method: m.method, _headersJson: m.headers, body: null })",
     `const m = JSON.parse(${j})`,
   );
   inVm("the handler + __toWire", "__toWire(__handler())");
   inVm("empty loop", "");
-  const out = vm.newString(JSON.stringify(answer));
-  timeIt("    vm.getString(answer) + JSON.parse", N, () => JSON.parse(vm.getString(out)));
+  const out = vm.newString(`T200\n{"content-type":"application/json; charset=utf-8"}\n{"hello":"world"}`);
+  timeIt("    vm.getString(answer frame)", N, () => vm.getString(out));
   out.dispose();
   rt.dispose();
 

@@ -43,6 +43,8 @@ export class AppRuntime {
   readonly #module: boolean;
   readonly #heap: HeapGuard;
   #handler: QuickJSHandle | undefined;
+  /** The prelude's entry for this style (`__dispatch` or `__classic`), taken once after the prelude ran. */
+  readonly #entry: QuickJSHandle;
   // Per request.
   #user: WireUser | null = null;
   #requestId = "";
@@ -120,6 +122,7 @@ export class AppRuntime {
     ] as const) {
       this.vm.unwrapResult(this.vm.evalCode(code, `fazt:prelude/${name}`, { type: "global" })).dispose();
     }
+    this.#entry = this.vm.getProp(this.vm.global, this.#module ? "__dispatch" : "__classic");
   }
 
   #deadline(at: number): void {
@@ -173,12 +176,12 @@ export class AppRuntime {
     let call: ReturnType<QuickJSContext["callFunction"]>;
     if (this.#module) {
       await this.#moduleHandler(deadline);
-      const dispatch = vm.getProp(vm.global, "__dispatch");
       const json = vm.newString(
         JSON.stringify({
           method: wire.method,
           url: wire.url,
-          headers: wire.headers,
+          // As text: parsed inside only if the handler reads them.
+          headers: JSON.stringify(wire.headers),
           text: wire.text,
           body: wire.body,
           form: wire.form,
@@ -189,14 +192,11 @@ export class AppRuntime {
           },
         }),
       );
-      call = vm.callFunction(dispatch, vm.undefined, json);
-      dispatch.dispose();
+      call = vm.callFunction(this.#entry, vm.undefined, json);
       json.dispose();
     } else {
-      const classic = vm.getProp(vm.global, "__classic");
       const json = vm.newString(JSON.stringify(classicRequest(wire)));
-      call = vm.callFunction(classic, vm.undefined, json, this.#sourceHandle());
-      classic.dispose();
+      call = vm.callFunction(this.#entry, vm.undefined, json, this.#sourceHandle());
       json.dispose();
     }
     const first = this.#unwrap(call);
@@ -300,6 +300,7 @@ export class AppRuntime {
   dispose(): boolean {
     try {
       this.#handler?.dispose();
+      this.#entry.dispose();
       this.#source_?.dispose();
       this.vm.dispose();
       this.rt.dispose();

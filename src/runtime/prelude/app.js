@@ -50,7 +50,7 @@
     var m = JSON.parse(json);
     var req = new Request(m.url, {
       method: m.method,
-      headers: m.headers,
+      _headersJson: m.headers,
       body: m.text !== undefined ? m.text : m.body ? fromB64(m.body) : null,
       _form: m.form,
     });

@@ -207,13 +207,15 @@
     this.url = String(input);
     this.method = (init.method || "GET").toUpperCase();
     this._init = init.headers;
+    this._headersJson = init._headersJson;
     setBody(this, init.body);
     this._form = init._form;
   }
   Request.prototype = Object.create(Body.prototype);
   Object.defineProperty(Request.prototype, "headers", {
     get: function () {
-      if (this._headers === undefined) this._headers = new Headers(this._init);
+      if (this._headers === undefined)
+        this._headers = new Headers(this._headersJson !== undefined ? JSON.parse(this._headersJson) : this._init);
       return this._headers;
     },
     set: function (v) {

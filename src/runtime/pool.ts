@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { FaztError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
-import { errorWire } from "./failure.ts";
+import { errorWire, malformedAnswer } from "./failure.ts";
 import { announceLogs } from "./logs.ts";
 import {
   type AppRef,
@@ -394,7 +394,5 @@ export class RuntimePool {
   }
 }
 
-const malformedAnswer = () =>
-  new FaztError("HANDLER_ERROR", "the app's code answered something that is not a response");
 const stopping = () => new FaztError("UNAVAILABLE", "the server is stopping");
 const gone = () => new FaztError("UNAVAILABLE", "the client went away before the app's code ran");

@@ -1,7 +1,8 @@
 /**
  * An app's environment (`fazt app env`, `fazt.env` in app code): string
- * values by key in `app_env`, read whole by the sandbox on each request (so a
- * change takes effect on the next request) and never listed back in full.
+ * values by key in `app_env`, read whole by the sandbox in each request that
+ * looks at it (so a change takes effect on the next request) and never
+ * listed back in full.
  */
 import { FaztError } from "../core/index.ts";
 import type { Store } from "../db/index.ts";

@@ -32,6 +32,10 @@ export function errorWire(e: FaztError, requestId: string): WireResponse {
   };
 }
 
+/** An answer frame that does not read back (wire.ts `decodeAnswer`): the app's code wrote it. */
+export const malformedAnswer = (): FaztError =>
+  new FaztError("HANDLER_ERROR", "the app's code answered something that is not a response");
+
 /**
  * A value thrown inside the VM, read into a FaztError (and the handle
  * released). Its status and code are Fazt's marks when the host or the

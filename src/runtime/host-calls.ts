@@ -28,6 +28,17 @@ export interface CallContext {
 
 const decoder = new TextDecoder();
 
+/** A host call's value that is JSON text already (query results): handed to the VM as it is. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+/** A host call's value as the text the prelude's `call` reads: `{"v": value}`, or `null` for undefined. */
+export function hostAnswer(v: unknown): string {
+  if (v instanceof RawJson) return `{"v":${v.json}}`;
+  return JSON.stringify(v === undefined ? null : { v });
+}
+
 /** Normalises `name` relative to `from` inside `api/`; anything leaving it is refused. */
 export function resolveApiPath(from: string, name: string): string {
   if (!name.startsWith("./") && !name.startsWith("../"))
@@ -78,6 +89,8 @@ export function hostCall(c: CallContext, op: string, args: unknown): unknown {
     }
     case "env.keys":
       return Object.keys(c.env());
+    case "env.all":
+      return c.env();
     case "auth.user":
       return c.user() ?? undefined;
     case "private.read": {

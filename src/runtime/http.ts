@@ -22,87 +22,83 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 /** An `Authorization` header carrying a Fazt API key: the instance's credential, never the app's. */
 const FAZT_BEARER = /bearer\s+fazt_/i;
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * The request as app code sees it: lower-case headers without Fazt's
- * credentials (the session cookie, an API key), the body parsed once.
- * `rewritten`: a 200 rule sent the request here; the app sees the target's path.
+ * credentials (the session cookie, an API key), the body read once — as
+ * text when it is valid UTF-8, else base64; a multipart body as its fields
+ * and files. `rewritten`: a 200 rule sent the request here; the app sees the
+ * target's path.
  */
 export async function toWire(
   req: Request,
   limits: ApiLimits,
   rewritten?: RewrittenUrl,
 ): Promise<WireRequest> {
-  const url = new URL(req.url);
+  const u = new URL(req.url);
   if (rewritten) {
-    url.pathname = rewritten.path;
-    url.search = rewritten.query;
+    u.pathname = rewritten.path;
+    u.search = rewritten.query;
   }
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => {
     headers[k.toLowerCase()] = v;
   });
-  const cookie = withoutSessionCookie(headers.cookie ?? null);
-  if (cookie) headers.cookie = cookie;
-  else delete headers.cookie;
+  if (headers.cookie !== undefined) {
+    const cookie = withoutSessionCookie(headers.cookie);
+    if (cookie) headers.cookie = cookie;
+    else delete headers.cookie;
+  }
   if (headers.authorization !== undefined && FAZT_BEARER.test(headers.authorization)) {
     delete headers.authorization;
   }
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+  const url = rewritten ? u.href : req.url;
+  const wire: WireRequest = { method: req.method, url, path: u.pathname, headers, body: "" };
+  if (req.method === "GET" || req.method === "HEAD") return wire;
   const type = (headers["content-type"] ?? "").toLowerCase();
   const multipart = type.startsWith("multipart/form-data");
-  const limit = multipart ? limits.maxMultipartBytes : limits.maxBodyBytes;
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  const bytes = hasBody ? await readBody(req, limit) : new Uint8Array(0);
-  let parsed: unknown = null;
-  const files: WireFile[] = [];
-  let form: WireRequest["form"];
-  if (bytes.byteLength > 0) {
-    const text = () => new TextDecoder().decode(bytes);
-    if (type.includes("json")) {
-      try {
-        parsed = JSON.parse(text());
-      } catch {
-        parsed = text();
-      }
-    } else if (type.startsWith("application/x-www-form-urlencoded")) {
-      parsed = Object.fromEntries(new URLSearchParams(text()));
-    } else if (multipart) {
-      const fd = await new Response(bytes, { headers: { "content-type": headers["content-type"]! } })
-        .formData()
-        .catch(() => {
-          throw new FaztError("BAD_REQUEST", "the multipart body could not be read");
-        });
-      const fields: Record<string, string> = {};
-      for (const [k, v] of fd.entries() as Iterable<[string, string | File]>) {
-        if (typeof v === "string") fields[k] = v;
-        else {
-          const data = new Uint8Array(await v.arrayBuffer());
-          const name = v.name;
-          files.push({
-            field: k,
-            name,
-            type: v.type || "application/octet-stream",
-            size: data.byteLength,
-            data: b64(data),
-          });
-        }
-      }
-      parsed = fields;
-      form = { fields, files };
-    } else parsed = text();
+  const bytes = await readBody(req, multipart ? limits.maxMultipartBytes : limits.maxBodyBytes);
+  if (bytes.byteLength === 0) return wire;
+  if (multipart) {
+    wire.form = await readMultipart(bytes, headers["content-type"]!);
+    return wire;
   }
-  return {
-    method: req.method,
-    url: rewritten ? url.href : req.url,
-    path: url.pathname,
-    query,
-    headers,
-    body: b64(bytes),
-    parsed,
-    files,
-    form,
-  };
+  try {
+    wire.text = utf8.decode(bytes);
+  } catch {
+    wire.body = b64(bytes);
+  }
+  return wire;
+}
+
+async function readMultipart(
+  bytes: Uint8Array,
+  contentType: string,
+): Promise<NonNullable<WireRequest["form"]>> {
+  const fd = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+    headers: { "content-type": contentType },
+  })
+    .formData()
+    .catch(() => {
+      throw new FaztError("BAD_REQUEST", "the multipart body could not be read");
+    });
+  const fields: Record<string, string> = {};
+  const files: WireFile[] = [];
+  for (const [k, v] of fd.entries() as Iterable<[string, string | File]>) {
+    if (typeof v === "string") fields[k] = v;
+    else {
+      const data = new Uint8Array(await v.arrayBuffer());
+      files.push({
+        field: k,
+        name: v.name,
+        type: v.type || "application/octet-stream",
+        size: data.byteLength,
+        data: b64(data),
+      });
+    }
+  }
+  return { fields, files };
 }
 
 export function toWireUser(user: UserInfo | null): WireUser | null {
@@ -138,7 +134,12 @@ export async function runApi(
       requestId,
       browser: prefersHtml(req.headers.get("accept")),
     },
-    { signal: req.signal },
+    // Read only if the request has to wait for a worker: reading it makes Bun create the signal.
+    {
+      get signal() {
+        return req.signal;
+      },
+    },
   );
   const warn = (message: string) => appendLog(opts.store, app.id, { level: "warn", message, requestId });
   return appResponse(req, res, common, warn);

@@ -2,16 +2,16 @@ import { availableParallelism } from "node:os";
 import { announceLogs } from "../apps/index.ts";
 import type { Logger } from "../core/index.ts";
 import { FaztError } from "../core/index.ts";
-import { errorWire } from "./failure.ts";
-import type {
-  AppRef,
-  CompiledMessage,
-  DoneMessage,
-  InitMessage,
-  InvokeMessage,
-  Limits,
-  RequestEvent,
-  WireResponse,
+import { errorWire, malformedAnswer } from "./failure.ts";
+import {
+  type AppRef,
+  type CompiledMessage,
+  type InitMessage,
+  type InvokeMessage,
+  type Limits,
+  type RequestEvent,
+  readDoneMessage,
+  type WireResponse,
 } from "./wire.ts";
 
 /**
@@ -73,7 +73,8 @@ interface Job {
   limits: Limits;
   resolve(res: WireResponse): void;
   reject(e: FaztError): void;
-  signal: AbortSignal | undefined;
+  /** Read only if the request has to wait (reading `Request.signal` makes Bun create one). */
+  opts: { signal?: AbortSignal | undefined } | undefined;
   onAbort?: () => void;
   watchdog?: ReturnType<typeof setTimeout>;
 }
@@ -129,10 +130,15 @@ export class RuntimePool {
   ) {}
 
   /** Runs one request event of `app`; app failures are answers (504, 500…), pool failures FaztErrors. */
-  run(app: AppRef, event: RequestEvent, limits: Limits, signal?: AbortSignal): Promise<WireResponse> {
+  run(
+    app: AppRef,
+    event: RequestEvent,
+    limits: Limits,
+    opts?: { signal?: AbortSignal | undefined },
+  ): Promise<WireResponse> {
     if (this.#closed) return Promise.reject(stopping());
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.#next++, app, event, limits, resolve, reject, signal };
+      const job: Job = { id: this.#next++, app, event, limits, resolve, reject, opts };
       const queue = this.#waiting.get(app.id);
       // Nothing of this app waits: start at once when a worker is free for it.
       if (!queue) {
@@ -168,7 +174,8 @@ export class RuntimePool {
   }
 
   #wait(job: Job, queue: Job[] | undefined): void {
-    if (job.signal?.aborted) {
+    const signal = job.opts?.signal;
+    if (signal?.aborted) {
       job.reject(gone());
       return;
     }
@@ -183,9 +190,9 @@ export class RuntimePool {
     if (queue) queue.push(job);
     else this.#waiting.set(job.app.id, [job]);
     // A client that goes away while its request waits takes the request with it.
-    if (job.signal) {
+    if (signal) {
       job.onAbort = () => this.#dropWaiting(job);
-      job.signal.addEventListener("abort", job.onAbort, { once: true });
+      signal.addEventListener("abort", job.onAbort, { once: true });
     }
   }
 
@@ -238,8 +245,8 @@ export class RuntimePool {
     const worker = new Worker(workerEntry());
     worker.postMessage({ type: "init", dbPath: this.dbPath, wasm: this.#wasm } satisfies InitMessage);
     const slot: Slot = { worker, spare, jobs: [], retiring: false, warm: new Set() };
-    worker.onmessage = (event: MessageEvent<DoneMessage | CompiledMessage>) => {
-      if (event.data.type !== "compiled") return this.#done(slot, event.data);
+    worker.onmessage = (event: MessageEvent<string | CompiledMessage>) => {
+      if (typeof event.data === "string") return this.#done(slot, event.data);
       this.#wasm ??= event.data.wasm;
       if (this.#readyWanted) this.#keepOneReady();
     };
@@ -256,7 +263,7 @@ export class RuntimePool {
   }
 
   #send(slot: Slot, job: Job): void {
-    if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
+    if (job.onAbort) job.opts?.signal?.removeEventListener("abort", job.onAbort);
     clearTimeout(slot.idleTimer);
     if (slot.jobs.length === 0) this.#held.set(job.app.id, (this.#held.get(job.app.id) ?? 0) + 1);
     slot.jobs.push(job);
@@ -277,7 +284,7 @@ export class RuntimePool {
       event: job.event,
       limits: job.limits,
     };
-    slot.worker.postMessage(msg);
+    slot.worker.postMessage(JSON.stringify(msg));
     this.#keepOneReady();
   }
 
@@ -323,13 +330,15 @@ export class RuntimePool {
     else this.#held.delete(job.app.id);
   }
 
-  #done(slot: Slot, done: DoneMessage): void {
-    const job = slot.jobs.find((j) => j.id === done.id);
+  #done(slot: Slot, message: string): void {
+    const done = readDoneMessage(message);
+    // Answers come back in the order they were sent: the first is almost always the one.
+    const job = slot.jobs[0]?.id === done.id ? slot.jobs[0] : slot.jobs.find((j) => j.id === done.id);
     if (!job) return;
     this.#finish(slot, job);
     // Lines the worker logged: wake this process's log streams now rather than at their next poll.
     announceLogs(job.app.id);
-    job.resolve(done.res);
+    job.resolve(done.res ?? errorWire(malformedAnswer(), job.event.requestId));
     // A runtime stopped mid-way leaves the worker's QuickJS unsound: it answers what it was
     // sent already, then a fresh worker replaces it.
     if (done.recycle) slot.retiring = true;

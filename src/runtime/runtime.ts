@@ -31,7 +31,8 @@ export interface Runtime {
    * failure.ts). Rejects with a FaztError only when the runtime itself
    * cannot run it: an event type it does not know, the server stopping, too
    * many requests waiting for the app. `signal`: the client went away; a
-   * request still waiting for a worker is dropped.
+   * request still waiting for a worker is dropped (read only if the request
+   * waits: it may be a getter).
    */
   invoke<E extends RuntimeEvent>(
     app: AppRef,
@@ -58,7 +59,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         return Promise.reject(new FaztError("INTERNAL", `the app runtime cannot run ${why}`));
       }
       // Only "request" is implemented: its result is the wire response.
-      const res = pool.run(app, event as RequestEvent, options.limits(), opts?.signal);
+      const res = pool.run(app, event as RequestEvent, options.limits(), opts);
       return res as Promise<EventResults[E["type"]]>;
     },
     stats: () => pool.stats(),

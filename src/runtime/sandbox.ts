@@ -7,20 +7,22 @@ import type {
 import { shouldInterruptAfterDeadline } from "quickjs-emscripten-core";
 import { isModuleSource } from "../apps/index.ts";
 import { FaztError } from "../core/index.ts";
+import { classicRequest } from "./classic.ts";
 import { type Broken, failureWire, vmError } from "./failure.ts";
 import { type HeapGuard, heapGuard } from "./heap.ts";
-import { type CallContext, type HostServices, hostCall, resolveApiPath } from "./host-calls.ts";
+import { type CallContext, type HostServices, hostAnswer, hostCall, resolveApiPath } from "./host-calls.ts";
 import preludeApp from "./prelude/app.js" with { type: "text" };
 import preludeBase from "./prelude/base.js" with { type: "text" };
 import preludeWeb from "./prelude/web.js" with { type: "text" };
-import type { AppRef, Limits, RequestEvent, WireResponse, WireUser } from "./wire.ts";
+import { type AppRef, encodeAnswer, type Limits, type RequestEvent, type WireUser } from "./wire.ts";
 
 export type { Broken } from "./failure.ts";
-export { type HostServices, resolveApiPath } from "./host-calls.ts";
+export { type HostServices, RawJson, resolveApiPath } from "./host-calls.ts";
 
 /** How a request ended: its answer, and what the worker must do with the runtime. */
 export interface Outcome {
-  res: WireResponse;
+  /** The answer frame (wire.ts `encodeAnswer`). */
+  frame: string;
   /** Stopped mid-way: neither the runtime nor its teardown is trusted. */
   broken: Broken;
   /** Finished, but the runtime holds more than its heap limit between requests: free it. */
@@ -41,10 +43,13 @@ export class AppRuntime {
   readonly #module: boolean;
   readonly #heap: HeapGuard;
   #handler: QuickJSHandle | undefined;
+  /** The prelude's entry for this style (`__dispatch` or `__classic`), taken once after the prelude ran. */
+  readonly #entry: QuickJSHandle;
   // Per request.
   #user: WireUser | null = null;
   #requestId = "";
-  #env: Record<string, string> = {};
+  /** Read on the request's first use of the env, then kept for the rest of the request. */
+  #env: Record<string, string> | undefined;
   /** Set when the request called setTimeout: only then are timers cleared afterwards. */
   #timersUsed = false;
 
@@ -77,7 +82,10 @@ export class AppRuntime {
       services,
       user: () => this.#user,
       requestId: () => this.#requestId,
-      env: () => this.#env,
+      env: () => {
+        this.#env ??= this.services.env();
+        return this.#env;
+      },
       usedTimers: () => {
         this.#timersUsed = true;
       },
@@ -86,8 +94,7 @@ export class AppRuntime {
       const op = this.vm.getString(opH);
       const args = JSON.parse(this.vm.getString(argsH)) as unknown;
       try {
-        const v = hostCall(calls, op, args);
-        return this.vm.newString(JSON.stringify(v === undefined ? null : { v }));
+        return this.vm.newString(hostAnswer(hostCall(calls, op, args)));
       } catch (e) {
         // A client error keeps its status and code inside the VM (an uncaught one answers with
         // them); anything else is a plain Error there, as if the app's code had thrown it.
@@ -115,6 +122,7 @@ export class AppRuntime {
     ] as const) {
       this.vm.unwrapResult(this.vm.evalCode(code, `fazt:prelude/${name}`, { type: "global" })).dispose();
     }
+    this.#entry = this.vm.getProp(this.vm.global, this.#module ? "__dispatch" : "__classic");
   }
 
   #deadline(at: number): void {
@@ -128,19 +136,20 @@ export class AppRuntime {
     this.#deadline(deadline);
     this.#user = event.user;
     this.#requestId = event.requestId;
-    this.#env = this.services.env();
+    this.#env = undefined;
     this.#heap.limit(this.limits.memoryBytes);
     let outcome: Outcome;
     try {
-      outcome = { res: await this.#run(event, deadline), broken: null };
+      outcome = { frame: await this.#run(event, deadline), broken: null };
     } catch (e) {
-      outcome = failureWire(e, {
+      const failed = failureWire(e, {
         event,
         limits,
         log: (level, message) => this.services.log(level, message, event.requestId),
         pastDeadline: Date.now() >= deadline,
         heapRefused: this.#heap.refused,
       });
+      outcome = { frame: encodeAnswer(failed.res), broken: failed.broken };
     } finally {
       this.#user = null;
       if (this.#timersUsed) this.#clearTimers();
@@ -159,55 +168,43 @@ export class AppRuntime {
     return outcome;
   }
 
-  /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the wire form. */
-  async #run(event: RequestEvent, deadline: number): Promise<WireResponse> {
+  /** One crossing into the VM per request: the prelude builds the request, calls the handler, returns the answer frame. */
+  async #run(event: RequestEvent, deadline: number): Promise<string> {
     // The request as it crossed from the serving thread (its body already read and counted there).
     const { req: wire } = event;
     const vm = this.vm;
     let call: ReturnType<QuickJSContext["callFunction"]>;
     if (this.#module) {
       await this.#moduleHandler(deadline);
-      const dispatch = vm.getProp(vm.global, "__dispatch");
       const json = vm.newString(
         JSON.stringify({
           method: wire.method,
           url: wire.url,
-          headers: wire.headers,
+          // As text: parsed inside only if the handler reads them.
+          headers: JSON.stringify(wire.headers),
+          text: wire.text,
           body: wire.body,
           form: wire.form,
           ctx: {
             app: { id: this.app.id, name: this.app.name },
             user: event.user,
-            env: this.#env,
             requestId: event.requestId,
           },
         }),
       );
-      call = vm.callFunction(dispatch, vm.undefined, json);
-      dispatch.dispose();
+      call = vm.callFunction(this.#entry, vm.undefined, json);
       json.dispose();
     } else {
-      const classic = vm.getProp(vm.global, "__classic");
-      const json = vm.newString(
-        JSON.stringify({
-          method: wire.method,
-          path: wire.path,
-          query: wire.query,
-          headers: wire.headers,
-          body: wire.parsed,
-          files: wire.files,
-        }),
-      );
-      call = vm.callFunction(classic, vm.undefined, json, this.#sourceHandle());
-      classic.dispose();
+      const json = vm.newString(JSON.stringify(classicRequest(wire)));
+      call = vm.callFunction(this.#entry, vm.undefined, json, this.#sourceHandle());
       json.dispose();
     }
     const first = this.#unwrap(call);
     // A handler that answered synchronously needs no job loop (its jobs run with the next request's).
     const answer = vm.typeof(first) === "string" ? first : await this.#settle(first, deadline);
-    const res = JSON.parse(vm.getString(answer)) as WireResponse;
+    const frame = vm.getString(answer);
     answer.dispose();
-    return res;
+    return frame;
   }
 
   /** What the runtime holds now, as QuickJS counts it object by object (not cheap: only after growth). */
@@ -303,6 +300,7 @@ export class AppRuntime {
   dispose(): boolean {
     try {
       this.#handler?.dispose();
+      this.#entry.dispose();
       this.#source_?.dispose();
       this.vm.dispose();
       this.rt.dispose();

@@ -10,17 +10,17 @@ import type { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { appendLog, type LogLevel, readEnv } from "../apps/index.ts";
 import { FaztError } from "../core/index.ts";
 import { openStore, type Store } from "../db/index.ts";
-import { createStorage } from "../storage/index.ts";
+import { createStorage, type Storage } from "../storage/index.ts";
 import { compileEngine, loadEngine } from "./engine.ts";
 import { errorWire } from "./failure.ts";
-import { AppRuntime, type HostServices } from "./sandbox.ts";
-import type {
-  CompiledMessage,
-  DoneMessage,
-  InitMessage,
-  InvokeMessage,
-  WireResponse,
-  WireUser,
+import { AppRuntime, type HostServices, RawJson } from "./sandbox.ts";
+import {
+  type CompiledMessage,
+  doneMessage,
+  encodeAnswer,
+  type InitMessage,
+  type InvokeMessage,
+  type WireUser,
 } from "./wire.ts";
 
 declare const self: Worker;
@@ -58,8 +58,29 @@ function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
   return new Map(rows.map((r) => [r.path, new Uint8Array(r.data)]));
 }
 
+/** Storage calls answered as JSON text straight from the stored documents (no parse and re-serialise). */
+const AS_JSON: Record<string, "findJson" | "findOneJson"> = {
+  "ds.find": "findJson",
+  "ds.findOne": "findOneJson",
+};
+/** Users whose storage objects are kept per runtime (beyond it, they are made again). */
+const MAX_USER_STORAGES = 64;
+
 function services(db: Store, appId: string, versionId: string): HostServices {
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  // Made once per runtime (app-wide) or per user, not per call.
+  const appStorage = createStorage(db, appId, "");
+  const userStorages = new Map<string, Storage>();
+  const storageOf = (userId: string | null): Storage => {
+    if (userId === null) return appStorage;
+    let s = userStorages.get(userId);
+    if (!s) {
+      if (userStorages.size >= MAX_USER_STORAGES) userStorages.clear();
+      s = createStorage(db, appId, userId);
+      userStorages.set(userId, s);
+    }
+    return s;
+  };
   return {
     files: loadFiles(db, versionId),
     env: () => readEnv(db, appId),
@@ -70,13 +91,17 @@ function services(db: Store, appId: string, versionId: string): HostServices {
       if (scope === "user" && !user) {
         throw new FaztError("UNAUTHORIZED", "sign in to use fazt.app.user storage");
       }
-      const s = createStorage(db, appId, scope === "user" ? user!.id : "") as unknown as Record<
+      const s = storageOf(scope === "user" ? user!.id : null) as unknown as Record<
         string,
         Record<string, (...a: unknown[]) => unknown>
       >;
       const [area, method] = op.split(".") as [string, string];
       const fn = s[area]?.[method];
-      if (!fn || !["kv", "ds", "s3"].includes(area)) throw new Error(`unknown storage call ${op}`);
+      if (!fn || !["kv", "ds", "s3"].includes(area) || method.endsWith("Json")) {
+        throw new Error(`unknown storage call ${op}`);
+      }
+      const json = AS_JSON[op];
+      if (json) return new RawJson(s.ds![json]!.apply(s.ds, args) as string);
       if (op === "s3.put") {
         const [path, data, mime] = args as [string, string, string | undefined];
         return fn.call(s[area], path, new Uint8Array(Buffer.from(data, "base64")), mime);
@@ -113,9 +138,10 @@ async function runtimeFor(msg: InvokeMessage): Promise<AppRuntime> {
   return rt;
 }
 
-async function runRequest(msg: InvokeMessage): Promise<WireResponse> {
+/** The answer as an answer frame (wire.ts). */
+async function runRequest(msg: InvokeMessage): Promise<string> {
   const rt = await runtimeFor(msg);
-  const { res, broken, oversized } = await rt.handle(msg.event, msg.limits);
+  const { frame, broken, oversized } = await rt.handle(msg.event, msg.limits);
   // Finished cleanly but holding too much: freed now, a fresh runtime next time.
   if (oversized) evict(msg.app.id);
   if (broken) {
@@ -125,10 +151,10 @@ async function runRequest(msg: InvokeMessage): Promise<WireResponse> {
     lastUsed.delete(msg.app.id);
     unsound = true;
   }
-  return res;
+  return frame;
 }
 
-async function invoke(msg: InvokeMessage): Promise<WireResponse> {
+async function invoke(msg: InvokeMessage): Promise<string> {
   const { requestId } = msg.event;
   try {
     // The pool sends only the event types listed in IMPLEMENTED_EVENTS (wire.ts).
@@ -140,7 +166,7 @@ async function invoke(msg: InvokeMessage): Promise<WireResponse> {
       // the log is best effort
     }
     const message = `the app's code could not start: ${(e as Error).message}`;
-    return errorWire(new FaztError("HANDLER_ERROR", message), requestId);
+    return encodeAnswer(errorWire(new FaztError("HANDLER_ERROR", message), requestId));
   }
 }
 
@@ -148,7 +174,15 @@ async function invoke(msg: InvokeMessage): Promise<WireResponse> {
 // on it); the chain only keeps that true should two ever arrive.
 let queue: Promise<void> = Promise.resolve();
 
-self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
+self.onmessage = (event: MessageEvent<InitMessage | string>) => {
+  if (typeof event.data === "string") {
+    const msg = JSON.parse(event.data) as InvokeMessage;
+    queue = queue.then(async () => {
+      const frame = await invoke(msg);
+      self.postMessage(doneMessage(msg.id, unsound, frame));
+    });
+    return;
+  }
   const msg = event.data;
   if (msg.type === "init") {
     store = openStore(msg.dbPath, { create: false });
@@ -159,10 +193,5 @@ self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
         self.postMessage({ type: "compiled", wasm } satisfies CompiledMessage),
       );
     }
-    return;
   }
-  queue = queue.then(async () => {
-    const res = await invoke(msg);
-    self.postMessage({ type: "done", id: msg.id, res, recycle: unsound } satisfies DoneMessage);
-  });
 };

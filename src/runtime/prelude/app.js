@@ -10,12 +10,13 @@
     asBytes = shared.asBytes;
 
   // --- what the host calls ----------------------------------------------------
-  // A handler's result as the wire form the host reads back: text bodies travel
-  // as text (no base64 round trip), bytes as base64.
+  // A handler's result as an answer frame (src/runtime/wire.ts, encodeAnswer): "T" or "B", the
+  // status, the headers as JSON, then a text body as it is or bytes as base64.
   function wire(status, headers, value) {
-    if (typeof value === "string") return JSON.stringify({ status: status, headers: headers, text: value });
-    return JSON.stringify({ status: status, headers: headers, body: toB64(value) });
+    var head = String(status).replace(/\n/g, " ") + "\n" + JSON.stringify(headers) + "\n";
+    return typeof value === "string" ? "T" + head + value : "B" + head + toB64(value);
   }
+  var JSON_HEAD = '200\n{"content-type":"application/json; charset=utf-8"}\n';
   g.__toWire = (value) => {
     if (value instanceof Response) {
       var h = {};
@@ -24,22 +25,38 @@
       });
       return wire(value.status, h, value._text !== undefined ? value._text : value._bytes);
     }
-    if (value === undefined || value === null) return JSON.stringify({ status: 204, headers: {}, text: "" });
+    if (value === undefined || value === null) return "T204\n{}\n";
     if (typeof value === "string") return wire(200, { "content-type": "text/plain; charset=utf-8" }, value);
-    return wire(200, { "content-type": "application/json; charset=utf-8" }, JSON.stringify(value));
+    var json = JSON.stringify(value);
+    if (typeof json !== "string") throw new TypeError("the handler's answer cannot be sent as JSON");
+    return "T" + JSON_HEAD + json;
   };
+  // The env is read from the host only when the handler looks at it (then once per request).
+  function withEnv(ctx) {
+    Object.defineProperty(ctx, "env", {
+      get: () => {
+        var env = call("env.all");
+        Object.defineProperty(ctx, "env", { value: env, enumerable: true, configurable: true, writable: true });
+        return env;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+    return ctx;
+  }
   // One crossing per request (module style): build the Request, call the handler, return the
-  // wire form — or a promise of it.
+  // answer frame — or a promise of it.
   g.__dispatch = (json) => {
     var m = JSON.parse(json);
     var req = new Request(m.url, {
       method: m.method,
-      headers: m.headers,
-      body: m.body ? fromB64(m.body) : null,
+      _headersJson: m.headers,
+      body: m.text !== undefined ? m.text : m.body ? fromB64(m.body) : null,
       _form: m.form,
     });
+    var ctx = withEnv(m.ctx);
     var h = g.__handler;
-    var out = typeof h === "function" ? h(req, m.ctx) : h.fetch(req, m.ctx);
+    var out = typeof h === "function" ? h(req, ctx) : h.fetch(req, ctx);
     if (out && typeof out.then === "function") return out.then(g.__toWire);
     return g.__toWire(out);
   };
@@ -59,12 +76,6 @@
       status: isErr && e.__faztStatus ? e.__faztStatus : 0,
       code: isErr && e.code ? String(e.code) : "",
     });
-  };
-  g.__makeCtx = (json) => JSON.parse(json);
-  g.__classicRun = (code) => (0, eval)(code);
-  g.__makeRequest = (json) => {
-    var r = JSON.parse(json);
-    return new Request(r.url, { method: r.method, headers: r.headers, body: fromB64(r.body), _form: r.form });
   };
 
   // --- fazt -------------------------------------------------------------------
@@ -215,7 +226,7 @@
     Object.keys(r.headers).forEach((k) => {
       headers[k.toLowerCase()] = String(r.headers[k]);
     });
-    if (r.body === undefined || r.body === null) return JSON.stringify({ status: r.status, headers: headers, text: "" });
+    if (r.body === undefined || r.body === null) return wire(r.status, headers, "");
     if (typeof r.body === "string") {
       if (!headers["content-type"]) headers["content-type"] = "text/plain; charset=utf-8";
       return wire(r.status, headers, r.body);

@@ -170,12 +170,23 @@
   g.Headers = Headers;
 
   // --- Request, Response ------------------------------------------------------
+  // A body given as a string is kept as `_text` and encoded only if the app reads its bytes;
+  // text() and json() read the string itself (no UTF-8 round trip in JavaScript).
   function Body() {}
+  Object.defineProperty(Body.prototype, "_bytes", {
+    get: function () {
+      if (this.__bytes === undefined) this.__bytes = utf8Encode(this._text === undefined ? "" : this._text);
+      return this.__bytes;
+    },
+    set: function (v) {
+      this.__bytes = v;
+    },
+  });
   Body.prototype.text = function () {
-    return Promise.resolve(utf8Decode(this._bytes));
+    return Promise.resolve(this._text !== undefined ? this._text : utf8Decode(this._bytes));
   };
   Body.prototype.json = function () {
-    return Promise.resolve().then(() => JSON.parse(utf8Decode(this._bytes)));
+    return Promise.resolve().then(() => JSON.parse(this._text !== undefined ? this._text : utf8Decode(this._bytes)));
   };
   Body.prototype.arrayBuffer = function () {
     var b = this._bytes;
@@ -184,16 +195,33 @@
   Body.prototype.bytes = function () {
     return Promise.resolve(new Uint8Array(this._bytes));
   };
+  function setBody(r, body) {
+    if (body == null) r.__bytes = new Uint8Array(0);
+    else if (typeof body === "string") r._text = body;
+    else r.__bytes = asBytes(body);
+  }
 
+  // `headers` is made on first use: most handlers never read them.
   function Request(input, init) {
     init = init || {};
     this.url = String(input);
     this.method = (init.method || "GET").toUpperCase();
-    this.headers = new Headers(init.headers);
-    this._bytes = init.body == null ? new Uint8Array(0) : asBytes(init.body);
+    this._init = init.headers;
+    this._headersJson = init._headersJson;
+    setBody(this, init.body);
     this._form = init._form;
   }
   Request.prototype = Object.create(Body.prototype);
+  Object.defineProperty(Request.prototype, "headers", {
+    get: function () {
+      if (this._headers === undefined)
+        this._headers = new Headers(this._headersJson !== undefined ? JSON.parse(this._headersJson) : this._init);
+      return this._headers;
+    },
+    set: function (v) {
+      this._headers = v;
+    },
+  });
   Request.prototype.formData = function () {
     var form = this._form || {};
     var fd = new FormData();
@@ -248,23 +276,11 @@
     this.statusText = init.statusText || "";
     this.headers = new Headers(init.headers);
     this.ok = this.status >= 200 && this.status < 300;
-    if (body == null) this._bytes = new Uint8Array(0);
-    else if (typeof body === "string") {
-      if (!this.headers.has("content-type")) this.headers.set("content-type", "text/plain; charset=utf-8");
-      // Kept as text: encoded only if the app reads the bytes back.
-      this._text = body;
-    } else this._bytes = asBytes(body);
+    if (typeof body === "string" && !this.headers.has("content-type"))
+      this.headers.set("content-type", "text/plain; charset=utf-8");
+    setBody(this, body);
   }
   Response.prototype = Object.create(Body.prototype);
-  Object.defineProperty(Response.prototype, "_bytes", {
-    get: function () {
-      if (this.__bytes === undefined) this.__bytes = utf8Encode(this._text === undefined ? "" : this._text);
-      return this.__bytes;
-    },
-    set: function (v) {
-      this.__bytes = v;
-    },
-  });
   Response.json = (data, init) => {
     var r = new Response(JSON.stringify(data), init);
     r.headers.set("content-type", "application/json; charset=utf-8");

@@ -28,3 +28,12 @@ export function embeddedFiles(): ReadonlyMap<string, Blob> {
   }
   return embedded;
 }
+
+/**
+ * Where a second entry point of the binary is (build.ts lists them: worker
+ * threads' code), by its path below `src/` with a `.js` name; undefined from a
+ * checkout, where the caller resolves its own `.ts` file.
+ */
+export function bundledEntry(srcPath: string): string | undefined {
+  return isCompiled ? `/$bunfs/root/${srcPath}` : undefined;
+}

@@ -33,7 +33,7 @@ export const configSchema = v.strictObject({
   releaseBaseUrl: v.nullable(v.pipe(v.string(), v.url("must be a URL"))),
   /**
    * Release signing keys trusted besides the compiled-in ones. Only the machine's command line
-   * changes them (`server set-config --release-public-key`); the API refuses (http/routes/upgrade.ts).
+   * changes them (`server set-config --release-public-key`); the API refuses (http/admin/upgrade.ts).
    */
   releasePublicKeys: v.pipe(v.array(releasePublicKeySchema), v.maxLength(20, "holds more than 20 keys")),
   /** Peer addresses whose X-Forwarded-For is believed. */
@@ -58,7 +58,7 @@ export const configSchema = v.strictObject({
   maxRequestsPerIp: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)),
   /**
    * The request log on stdout: every request, only those answered 400 or above, or none
-   * (applied by http/middleware/access-log.ts; a running server picks a change up within a second).
+   * (applied by http/request/access-log.ts; a running server picks a change up within a second).
    */
   accessLog: v.picklist(["all", "errors", "off"], "must be all, errors or off"),
 });

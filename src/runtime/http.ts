@@ -147,7 +147,7 @@ export async function runApi(
 
 /**
  * The handler's answer as an HTTP response. Headers an app may not send
- * (`hosting/header-policy.ts`) are dropped and `warn`ed about, so Fazt's own
+ * (`web/header-policy.ts`) are dropped and `warn`ed about, so Fazt's own
  * values in `common` stand; each cookie goes out in its own `Set-Cookie`; a
  * status outside 200–599 (a 101 would hand the connection over) becomes 500.
  */

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { announceLogs } from "../apps/index.ts";
 import type { Logger } from "../core/index.ts";
-import { FaztError } from "../core/index.ts";
+import { bundledEntry, FaztError } from "../core/index.ts";
 import { errorWire, malformedAnswer } from "./failure.ts";
 import {
   type AppRef,
@@ -20,8 +20,7 @@ import {
  * entries' common root (`src/`) with a `.js` name (checked with a probe build).
  */
 function workerEntry(): string {
-  if (import.meta.url.includes("$bunfs")) return "/$bunfs/root/runtime/worker.js";
-  return new URL("./worker.ts", import.meta.url).href;
+  return bundledEntry("runtime/worker.js") ?? new URL("./worker.ts", import.meta.url).href;
 }
 
 /**

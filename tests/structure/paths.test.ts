@@ -16,15 +16,6 @@ const PATH = new RegExp(
   "g",
 );
 
-/**
- * Stale names in files other helpers were changing at the same time, left for
- * the merge (each listed once its file is free, then removed from here).
- */
-const PENDING = new Set([
-  "src/db/config.ts: http/routes/upgrade.ts",
-  "src/db/config.ts: http/middleware/access-log.ts",
-  "src/runtime/http.ts: hosting/header-policy.ts",
-]);
 
 function files(dir: string, ext: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -52,10 +43,5 @@ function missingNames(): string[] {
 }
 
 test("every source file named in src/ and docs/ exists", () => {
-  expect(missingNames().filter((m) => !PENDING.has(m))).toEqual([]);
-});
-
-test("every name left for the merge is still stale (else drop it from PENDING)", () => {
-  const missing = new Set(missingNames());
-  expect([...PENDING].filter((p) => !missing.has(p))).toEqual([]);
+  expect(missingNames()).toEqual([]);
 });

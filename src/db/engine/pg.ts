@@ -10,8 +10,7 @@ const DEFAULT_WAIT_MS = 60_000;
 
 function ioWorkerEntry(): string {
   // Inside the compiled binary the worker is its own entry point (build.ts).
-  if (import.meta.url.includes("$bunfs")) return "/$bunfs/root/db/engine/pg-io-worker.js";
-  return new URL("./pg-io-worker.ts", import.meta.url).pathname;
+  return bundledEntry("db/engine/pg-io-worker.js") ?? new URL("./pg-io-worker.ts", import.meta.url).pathname;
 }
 
 type Distribute<T> = T extends unknown ? Omit<T, "id"> : never;

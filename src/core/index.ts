@@ -12,7 +12,7 @@ export { type ErrorCode, FaztError, isFaztError } from "./errors.ts";
 export { esc, htmlDocument } from "./html.ts";
 export { newId, randomBytes, randomToken } from "./ids.ts";
 export { createLogger, type Level, type Logger, silentLogger } from "./log.ts";
-export { embeddedFiles, isCompiled, isTermux } from "./platform.ts";
+export { bundledEntry, embeddedFiles, isCompiled, isTermux } from "./platform.ts";
 export {
   DEFAULT_RELEASE_BASE_URL,
   RELEASE_PUBLIC_KEYS,

@@ -26,6 +26,8 @@ function files(dir: string, ext: RegExp): string[] {
 }
 
 function exists(named: string): boolean {
+  // A bundled entry point is named as build.ts emits it: `runtime/worker.js` for `runtime/worker.ts`.
+  if (named.endsWith(".js") && exists(named.replace(/\.js$/, ".ts"))) return true;
   if (named.startsWith("src/") || named.startsWith("tests/")) return existsSync(join(ROOT, named));
   // A test file is named relative to tests/ (docs/security.md), anything else relative to src/.
   return existsSync(join(ROOT, named.includes(".test.") ? "tests" : "src", named));

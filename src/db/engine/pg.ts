@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { FaztError } from "../../core/index.ts";
+import { bundledEntry, FaztError } from "../../core/index.ts";
 import { failureError, redactUrl } from "./errors.ts";
 import type { IoAnswer, IoRequest, IoWorkerData } from "./pg-wire.ts";
 import { runTransaction, type TransactionControl } from "./transaction.ts";

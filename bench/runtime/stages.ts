@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import { readEnv } from "../../src/apps/index.ts";
 /**
  * Where one hello-JSON request's time goes, stage by stage, measured in
  * loops on the real code (`bun bench/runtime/stages.ts [N]`):
@@ -22,7 +23,6 @@
  */
 import { silentLogger } from "../../src/core/log.ts";
 import { loadEngine } from "../../src/runtime/engine.ts";
-import { readEnv } from "../../src/apps/index.ts";
 import { appResponse, toWire } from "../../src/runtime/http.ts";
 import { createRuntime, type RequestEvent } from "../../src/runtime/index.ts";
 import { AppRuntime } from "../../src/runtime/sandbox.ts";

@@ -16,7 +16,6 @@ const PATH = new RegExp(
   "g",
 );
 
-
 function files(dir: string, ext: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);

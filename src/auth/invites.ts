@@ -26,8 +26,7 @@ export interface InviteInfo {
 
 type InviteRow = Omit<InviteInfo, "status">;
 
-const INVITE_COLUMNS =
-  "id, role, max_uses AS maxUses, uses, expires_at AS expiresAt, created_by AS createdBy, created_at AS createdAt";
+const INVITE_COLUMNS = `id, role, max_uses AS "maxUses", uses, expires_at AS "expiresAt", created_by AS "createdBy", created_at AS "createdAt"`;
 
 function statusOf(row: InviteRow, now: number): InviteStatus {
   if (row.expiresAt !== null && row.expiresAt <= now) return "expired";

@@ -15,8 +15,8 @@ export interface UserInfo {
   lastLoginAt: number | null;
 }
 
-export const USER_COLUMNS =
-  "id, username, email, name, picture, role, created_at AS createdAt, last_login_at AS lastLoginAt";
+/** Aliases are quoted: PostgreSQL folds unquoted names to lower case. */
+export const USER_COLUMNS = `id, username, email, name, picture, role, created_at AS "createdAt", last_login_at AS "lastLoginAt"`;
 
 export function getUser(store: AccountsDb, id: string): UserInfo | null {
   return store.engine.get<UserInfo>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
@@ -29,7 +29,7 @@ export function findUserForLogin(
 ): (UserInfo & { passwordHash: string | null }) | null {
   const key = login.trim().toLowerCase();
   return store.engine.get<UserInfo & { passwordHash: string | null }>(
-    `SELECT ${USER_COLUMNS}, password_hash AS passwordHash FROM users
+    `SELECT ${USER_COLUMNS}, password_hash AS "passwordHash" FROM users
      WHERE lower(username) = ? OR lower(email) = ? ORDER BY role = 'owner' DESC LIMIT 1`,
     [key, key],
   );

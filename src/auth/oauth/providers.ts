@@ -95,8 +95,8 @@ export const providerPatchSchema = v.strictObject({
 });
 export type ProviderPatch = v.InferOutput<typeof providerPatchSchema>;
 
-const COLUMNS = `name, client_id AS clientId, client_secret AS clientSecret, issuer, authorize_url AS authorizeUrl,
-  token_url AS tokenUrl, userinfo_url AS userinfoUrl, enabled, updated_at AS updatedAt`;
+const COLUMNS = `name, client_id AS "clientId", client_secret AS "clientSecret", issuer, authorize_url AS "authorizeUrl",
+  token_url AS "tokenUrl", userinfo_url AS "userinfoUrl", enabled, updated_at AS "updatedAt"`;
 
 type Row = Omit<ProviderConfig, "enabled"> & { enabled: number };
 const fromRow = (r: Row): ProviderConfig => ({ ...r, enabled: r.enabled === 1 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { join } from "node:path";
 import {
   type AccountsDb,
+  assertNotLocked,
   checkInvite,
   consumeHandoff,
   createApiKey,
@@ -24,8 +25,10 @@ import {
   issueHandoff,
   listApiKeys,
   listInvites,
+  listProviders,
   listUsers,
   passwordLogin,
+  recordFailure,
   redeemInvite,
   sessionOf,
   setOwnerCredentials,
@@ -208,7 +211,9 @@ describe.each(engines)("accounts on $dialect", ({ dialect, target }) => {
     const ok = verifyApiKey(db, deploy.token);
     expect(ok.ok && ok.key).toMatchObject({ scope: "deploy", apps: ["a", "b"], actsAs: "admin" });
     expect(count("api_keys WHERE last_used_at IS NOT NULL")).toBe(1);
-    expect(verifyApiKey(db, `${deploy.token.slice(0, -1)}a`)).toEqual({ ok: false, disabled: null });
+    expect(verifyApiKey(db, `${deploy.token.slice(0, -1)}${deploy.token.endsWith("a") ? "b" : "a"}`)).toEqual(
+      { ok: false, disabled: null },
+    );
     const listed = listApiKeys(db).map((k) => [k.name, k.maker?.id ?? null, k.active]);
     expect(listed.sort()).toEqual([
       ["ci", ownerId, true],
@@ -260,6 +265,15 @@ describe.each(engines)("accounts on $dialect", ({ dialect, target }) => {
     // Two hours on, the lock is over and the counters are swept.
     expect(sweepLoginAttempts(db, Date.now() + 2 * 60 * 60 * 1000)).toBeGreaterThanOrEqual(1);
     expect((await login(PASSWORD)).id).toBe(ownerId);
+
+    // Wrong API keys count in their own space: five lock that address's keys, not its sign-ins.
+    const keyIp = ["key-ip:198.51.100.1"];
+    for (let i = 0; i < 5; i++) {
+      expect(codeOf(() => assertNotLocked(db, keyIp))).toBe("none");
+      recordFailure(db, keyIp);
+    }
+    expect(codeOf(() => assertNotLocked(db, keyIp))).toBe("RATE_LIMITED");
+    expect((await login(PASSWORD)).id).toBe(ownerId);
   });
 
   test("OAuth: states are single use and evicted per client; an identity signs in as its user; a verified email never joins", () => {
@@ -293,6 +307,11 @@ describe.each(engines)("accounts on $dialect", ({ dialect, target }) => {
     setProvider(db, config, "github", { clientId: "id", clientSecret: "secret", enabled: true });
     setProvider(db, config, "google", { clientId: "id", clientSecret: "secret" });
     expect(enabledProviderNames(db)).toEqual(["github"]);
+    const views = listProviders(db, config).filter((p) => p.configured);
+    expect(views.map((p) => [p.name, p.enabled, p.clientSecretSet])).toEqual([
+      ["google", false, true],
+      ["github", true, true],
+    ]);
     expect(codeOf(() => setProvider(db, config, "discord", { enabled: true }))).toBe("VALIDATION_FAILED");
   });
 });

@@ -79,8 +79,9 @@ export function takeAttempt(store: AccountsDb, keys: string[], now = Date.now())
 /** Undoes `takeAttempt` on `keys` after a success: one failure fewer, and no lock below the limit. */
 export function giveBackAttempt(store: AccountsDb, keys: string[]): void {
   store.engine.transaction(() => {
+    // Under the same locks as takeAttempt: a slot it is taking is never written over by this one.
+    lockNames(store.engine, keys);
     for (const key of keys) {
-      // One statement reads and writes the row: atomic on both engines without a lock.
       store.engine.run(
         `UPDATE login_attempts SET failures = CASE WHEN failures > 1 THEN failures - 1 ELSE 0 END,
            locked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE locked_until END

@@ -158,7 +158,9 @@ export type KeyCheck = { ok: true; key: ApiKeyInfo } | { ok: false; disabled: st
 
 /**
  * Checks a bearer token: one lookup by id, then a constant-time comparison of
- * hashes, so the cost never depends on how many keys exist.
+ * hashes, so the cost never depends on how many keys exist. Never cached: a
+ * key deleted, or its maker demoted, on one node stops working on every node
+ * at once.
  */
 export function verifyApiKey(store: AccountsDb, token: string): KeyCheck {
   const m = TOKEN.exec(token);

@@ -52,6 +52,8 @@ export interface SessionInfo {
 /**
  * The live session of a token, sliding its expiry (and its root's: a sign-in
  * used only through an app host stays alive); null when unknown or expired.
+ * Read from the database on every request, never cached: a sign-out on one
+ * node ends the session on every node at once, with nothing to invalidate.
  */
 export function sessionOf(store: AccountsDb, token: string, now = Date.now()): SessionInfo | null {
   if (!/^[a-z2-7]{52}$/.test(token)) return null;

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { appNameSchema } from "../apps/index.ts";
 import { digestsEqual, FaztError, newId, parse, randomToken, sha256Hex } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { AccountsDb } from "./db.ts";
 import type { Role } from "./users.ts";
 
 export type KeyScope = "admin" | "deploy";
@@ -110,18 +110,14 @@ function infoOf(row: KeyRow): Omit<ApiKeyInfo, "actsAs"> {
  * database in hand (`server create-key`, the CLI's own peer): the owner's.
  */
 export function createApiKey(
-  store: Store,
+  store: AccountsDb,
   input: unknown,
   makerId?: string | null,
 ): { key: ApiKeyInfo; token: string } {
   const { name, scope, apps } = parse(createKeySchema, input, "key");
   const maker = makerId
-    ? store.sqlite
-        .query<{ id: string; role: Role }, [string]>("SELECT id, role FROM users WHERE id = ?")
-        .get(makerId)
-    : store.sqlite
-        .query<{ id: string; role: Role }, []>("SELECT id, role FROM users WHERE role = 'owner'")
-        .get();
+    ? store.engine.get<{ id: string; role: Role }>("SELECT id, role FROM users WHERE id = ?", [makerId])
+    : store.engine.get<{ id: string; role: Role }>("SELECT id, role FROM users WHERE role = 'owner'");
   if (!maker) {
     throw makerId
       ? new FaztError("FORBIDDEN", "the user this key would act for no longer exists")
@@ -133,11 +129,10 @@ export function createApiKey(
   const id = newId("key");
   const secret = randomToken(24);
   const now = Date.now();
-  store.sqlite
-    .query(
-      "INSERT INTO api_keys (id, name, scope, apps, secret_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .run(id, name, scope, apps ? JSON.stringify(apps) : null, sha256Hex(secret), maker.id, now);
+  store.engine.run(
+    "INSERT INTO api_keys (id, name, scope, apps, secret_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [id, name, scope, apps ? JSON.stringify(apps) : null, sha256Hex(secret), maker.id, now],
+  );
   const key: ApiKeyInfo = {
     id,
     name,
@@ -163,12 +158,14 @@ export type KeyCheck = { ok: true; key: ApiKeyInfo } | { ok: false; disabled: st
 
 /**
  * Checks a bearer token: one lookup by id, then a constant-time comparison of
- * hashes, so the cost never depends on how many keys exist.
+ * hashes, so the cost never depends on how many keys exist. Never cached: a
+ * key deleted, or its maker demoted, on one node stops working on every node
+ * at once.
  */
-export function verifyApiKey(store: Store, token: string): KeyCheck {
+export function verifyApiKey(store: AccountsDb, token: string): KeyCheck {
   const m = TOKEN.exec(token);
   if (!m) return { ok: false, disabled: null };
-  const row = store.sqlite.query<KeyRow, [string]>(`${KEY_SELECT} WHERE k.id = ?`).get(m[1]!);
+  const row = store.engine.get<KeyRow>(`${KEY_SELECT} WHERE k.id = ?`, [m[1]!]);
   const presented = sha256Hex(m[2]!);
   // Compare against a dummy when the id is unknown, so timing does not tell.
   if (!digestsEqual(presented, row?.secret_hash ?? "0".repeat(64)) || !row)
@@ -178,7 +175,7 @@ export function verifyApiKey(store: Store, token: string): KeyCheck {
   const now = Date.now();
   // Writing on every request would serialise reads behind the writer; a minute's precision is enough.
   if (!row.last_used_at || now - row.last_used_at > 60_000) {
-    store.sqlite.query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
+    store.engine.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [now, row.id]);
   }
   return {
     ok: true,
@@ -187,21 +184,18 @@ export function verifyApiKey(store: Store, token: string): KeyCheck {
 }
 
 /** Every key with its maker, scope, apps, last use and whether it still works; never a secret. */
-export function listApiKeys(store: Store): ApiKeyListing[] {
-  return store.sqlite
-    .query<KeyRow, []>(`${KEY_SELECT} ORDER BY k.created_at DESC`)
-    .all()
-    .map((row) => ({
-      ...infoOf(row),
-      maker:
-        row.created_by && row.maker_role
-          ? { id: row.created_by, username: row.maker_username, email: row.maker_email, role: row.maker_role }
-          : null,
-      active: makerProblem(row) === null,
-    }));
+export function listApiKeys(store: AccountsDb): ApiKeyListing[] {
+  return store.engine.all<KeyRow>(`${KEY_SELECT} ORDER BY k.created_at DESC, k.id`).map((row) => ({
+    ...infoOf(row),
+    maker:
+      row.created_by && row.maker_role
+        ? { id: row.created_by, username: row.maker_username, email: row.maker_email, role: row.maker_role }
+        : null,
+    active: makerProblem(row) === null,
+  }));
 }
 
-export function deleteApiKey(store: Store, id: string): void {
-  const res = store.sqlite.query("DELETE FROM api_keys WHERE id = ?").run(id);
+export function deleteApiKey(store: AccountsDb, id: string): void {
+  const res = store.engine.run("DELETE FROM api_keys WHERE id = ?", [id]);
   if (res.changes === 0) throw new FaztError("NOT_FOUND", `no API key ${id}`);
 }

@@ -1,5 +1,5 @@
 import { FaztError, randomToken, sha256Hex } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { AccountsDb } from "./db.ts";
 
 /**
  * Sign-in handoff: one sign-in on the admin host carried to a host that
@@ -30,27 +30,25 @@ const codeHash = (code: string, state: string) => sha256Hex(`${code}.${state}`);
  * sends it to `redirect` (a path on that host).
  */
 export function issueHandoff(
-  store: Store,
+  store: AccountsDb,
   input: { sessionId: string; host: string; redirect: string; state: string },
   now = Date.now(),
 ): string {
   if (!isHandoffToken(input.state))
     throw new FaztError("VALIDATION_FAILED", "the sign-in state is not valid");
   const code = randomToken(32);
-  store.sqlite.transaction(() => {
-    store.sqlite.query("DELETE FROM auth_handoffs WHERE expires_at <= ?").run(now);
-    store.sqlite
-      .query(
-        `DELETE FROM auth_handoffs WHERE session_id = ?1 AND code_hash NOT IN
-           (SELECT code_hash FROM auth_handoffs WHERE session_id = ?1 ORDER BY expires_at DESC LIMIT ?2)`,
-      )
-      .run(input.sessionId, PENDING_PER_SESSION - 1);
-    store.sqlite
-      .query(
-        "INSERT INTO auth_handoffs (code_hash, session_id, host, redirect, expires_at) VALUES (?, ?, ?, ?, ?)",
-      )
-      .run(codeHash(code, input.state), input.sessionId, input.host, input.redirect, now + HANDOFF_TTL_MS);
-  })();
+  store.engine.transaction(() => {
+    store.engine.run("DELETE FROM auth_handoffs WHERE expires_at <= ?", [now]);
+    store.engine.run(
+      `DELETE FROM auth_handoffs WHERE session_id = ? AND code_hash NOT IN
+         (SELECT code_hash FROM auth_handoffs WHERE session_id = ? ORDER BY expires_at DESC, code_hash LIMIT ?)`,
+      [input.sessionId, input.sessionId, PENDING_PER_SESSION - 1],
+    );
+    store.engine.run(
+      "INSERT INTO auth_handoffs (code_hash, session_id, host, redirect, expires_at) VALUES (?, ?, ?, ?, ?)",
+      [codeHash(code, input.state), input.sessionId, input.host, input.redirect, now + HANDOFF_TTL_MS],
+    );
+  });
   return code;
 }
 
@@ -61,7 +59,7 @@ export function issueHandoff(
  * Returns the admin-host session it carries and where to go afterwards.
  */
 export function consumeHandoff(
-  store: Store,
+  store: AccountsDb,
   input: { code: string | undefined; state: string | null; host: string },
   now = Date.now(),
 ): { sessionId: string; redirect: string } {
@@ -70,11 +68,10 @@ export function consumeHandoff(
   if (!isHandoffToken(input.state)) {
     throw refused("this sign-in link was opened in another browser; sign in again here");
   }
-  const row = store.sqlite
-    .query<{ session_id: string; host: string; redirect: string; expires_at: number }, [string]>(
-      "DELETE FROM auth_handoffs WHERE code_hash = ? RETURNING session_id, host, redirect, expires_at",
-    )
-    .get(codeHash(input.code, input.state));
+  const row = store.engine.get<{ session_id: string; host: string; redirect: string; expires_at: number }>(
+    "DELETE FROM auth_handoffs WHERE code_hash = ? RETURNING session_id, host, redirect, expires_at",
+    [codeHash(input.code, input.state)],
+  );
   if (!row) throw refused("this sign-in link was already used or is not valid; sign in again");
   if (row.host !== input.host) throw refused("this sign-in link is for another site; sign in again");
   if (row.expires_at <= now) throw refused("this sign-in link has expired; sign in again");

@@ -23,6 +23,7 @@ export {
   sessionCookie,
   withoutSessionCookie,
 } from "./cookies.ts";
+export type { AccountsDb } from "./db.ts";
 export { consumeHandoff, HANDOFF_TTL_MS, isHandoffToken, issueHandoff } from "./handoff.ts";
 export {
   checkInvite,
@@ -34,7 +35,8 @@ export {
 } from "./invites.ts";
 export { passwordLogin } from "./login.ts";
 // Not through oauth/index.ts: that loads the sign-in flow, which is imported on first use (below).
-export { enabledProvider, listProviders, setProvider } from "./oauth/providers.ts";
+export { enabledProvider, enabledProviderNames, listProviders, setProvider } from "./oauth/providers.ts";
+export { sweepOauthStates } from "./oauth/states.ts";
 export { STATE_TTL_MS } from "./oauth/types.ts";
 export {
   createOwner,
@@ -45,7 +47,7 @@ export {
   usernameSchema,
 } from "./owner.ts";
 export { generatePassword, hashPassword, verifyPassword } from "./passwords.ts";
-export { assertNotLocked, recordFailure } from "./rate-limit.ts";
+export { assertNotLocked, recordFailure, sweepLoginAttempts } from "./rate-limit.ts";
 export { absoluteTarget, safeRedirect } from "./redirects.ts";
 export {
   createChildSession,

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { FaztError, newId, parse, randomToken, sha256Hex } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import { type AccountsDb, isUniqueViolation } from "./db.ts";
 import { passwordSchema } from "./owner.ts";
 import { hashPassword } from "./passwords.ts";
 import { getUser, type Role, type UserInfo } from "./users.ts";
@@ -26,8 +26,7 @@ export interface InviteInfo {
 
 type InviteRow = Omit<InviteInfo, "status">;
 
-const INVITE_COLUMNS =
-  "id, role, max_uses AS maxUses, uses, expires_at AS expiresAt, created_by AS createdBy, created_at AS createdAt";
+const INVITE_COLUMNS = `id, role, max_uses AS "maxUses", uses, expires_at AS "expiresAt", created_by AS "createdBy", created_at AS "createdAt"`;
 
 function statusOf(row: InviteRow, now: number): InviteStatus {
   if (row.expiresAt !== null && row.expiresAt <= now) return "expired";
@@ -66,7 +65,7 @@ export type CreateInviteInput = v.InferInput<typeof createInviteSchema>;
  * them: auth/users.ts).
  */
 export function createInvite(
-  store: Store,
+  store: AccountsDb,
   input: CreateInviteInput,
   createdBy: { role: Role; id: string | null },
 ): { invite: InviteInfo; code: string } {
@@ -85,31 +84,29 @@ export function createInvite(
     createdBy: createdBy.id,
     createdAt: now,
   };
-  store.sqlite
-    .query(
-      "INSERT INTO invites (id, code_hash, role, max_uses, uses, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
-    )
-    .run(row.id, sha256Hex(code), row.role, row.maxUses, row.expiresAt, row.createdBy, row.createdAt);
+  store.engine.run(
+    "INSERT INTO invites (id, code_hash, role, max_uses, uses, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+    [row.id, sha256Hex(code), row.role, row.maxUses, row.expiresAt, row.createdBy, row.createdAt],
+  );
   return { invite: withStatus(row, now), code };
 }
 
 /** Every invite, newest first. Codes are not stored, so they cannot be listed. */
-export function listInvites(store: Store): InviteInfo[] {
+export function listInvites(store: AccountsDb): InviteInfo[] {
   const now = Date.now();
-  return store.sqlite
-    .query<InviteRow, []>(`SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id`)
-    .all()
+  return store.engine
+    .all<InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id`)
     .map((r) => withStatus(r, now));
 }
 
 /** Codes are 32 base32 characters; anything else cannot be one and is not looked up. */
 const CODE_RE = /^[a-z2-7]{32}$/;
 
-function findInvite(store: Store, code: string): InviteRow | null {
+function findInvite(store: AccountsDb, code: string): InviteRow | null {
   if (!CODE_RE.test(code)) return null;
-  return store.sqlite
-    .query<InviteRow, [string]>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE code_hash = ?`)
-    .get(sha256Hex(code));
+  return store.engine.get<InviteRow>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE code_hash = ?`, [
+    sha256Hex(code),
+  ]);
 }
 
 /** Why a code cannot be redeemed (docs/admin-api.md): unknown 404, used up 409, expired 410. */
@@ -122,7 +119,7 @@ function refusal(row: InviteRow | null, now: number): FaztError | null {
 }
 
 /** The invite a code opens, if it can still be redeemed; throws the refusal otherwise. */
-export function checkInvite(store: Store, code: string, now = Date.now()): InviteInfo {
+export function checkInvite(store: AccountsDb, code: string, now = Date.now()): InviteInfo {
   const row = findInvite(store, code);
   const refused = refusal(row, now);
   if (refused || !row) throw refused ?? new FaztError("NOT_FOUND", "this invite link is not valid");
@@ -153,54 +150,53 @@ export type RedeemInput = v.InferInput<typeof redeemSchema>;
 /**
  * Redeems an invite: a new user with the invite's role, an email and a
  * password. The use is counted and the user created in one IMMEDIATE
- * transaction, and the count only moves while `uses < max_uses`, so a
+ * transaction, and the count only moves while `uses < max_uses` (one
+ * UPDATE: PostgreSQL re-checks it on the row it waited for), so a
  * single-use code makes exactly one user however many requests race for it.
  * The argon2 hash is computed before, to keep the write lock short.
  */
-export async function redeemInvite(store: Store, code: string, input: unknown): Promise<UserInfo> {
+export async function redeemInvite(store: AccountsDb, code: string, input: unknown): Promise<UserInfo> {
   const { email, password, name } = parse(redeemSchema, input, "body");
   // A cheap look first: unknown, used or expired codes cost no argon2 work.
   checkInvite(store, code);
   const passwordHash = await hashPassword(password);
   const codeHash = sha256Hex(code);
   const id = newId("usr");
-  store.sqlite
-    .transaction(() => {
+  store.engine.transaction(
+    () => {
       const now = Date.now();
-      const counted = store.sqlite
-        .query(
-          "UPDATE invites SET uses = uses + 1 WHERE code_hash = ? AND uses < max_uses AND (expires_at IS NULL OR expires_at > ?)",
-        )
-        .run(codeHash, now);
+      const counted = store.engine.run(
+        "UPDATE invites SET uses = uses + 1 WHERE code_hash = ? AND uses < max_uses AND (expires_at IS NULL OR expires_at > ?)",
+        [codeHash, now],
+      );
       if (counted.changes !== 1) {
         const row = findInvite(store, code);
         throw refusal(row, now) ?? new FaztError("CONFLICT", "this invite has already been used");
       }
-      const role = store.sqlite
-        .query<{ role: InviteRole }, [string]>("SELECT role FROM invites WHERE code_hash = ?")
-        .get(codeHash)!.role;
-      const taken = store.sqlite
-        .query<{ id: string }, [string, string]>(
-          "SELECT id FROM users WHERE lower(email) = ? OR lower(username) = ? LIMIT 1",
-        )
-        .get(email, email);
+      const role = store.engine.get<{ role: InviteRole }>("SELECT role FROM invites WHERE code_hash = ?", [
+        codeHash,
+      ])!.role;
+      const taken = store.engine.get<{ id: string }>(
+        "SELECT id FROM users WHERE lower(email) = ? OR lower(username) = ? LIMIT 1",
+        [email, email],
+      );
       // Throwing rolls the use back: the invite stays open for another try.
       if (taken)
         throw new FaztError("CONFLICT", "an account with this email exists already: sign in instead");
       try {
-        store.sqlite
-          .query(
-            "INSERT INTO users (id, username, email, name, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
-          )
-          .run(id, email, name ?? null, role, passwordHash, now, now);
+        store.engine.run(
+          "INSERT INTO users (id, username, email, name, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
+          [id, email, name ?? null, role, passwordHash, now, now],
+        );
       } catch (e) {
-        if (String(e).includes("UNIQUE")) {
+        if (isUniqueViolation(e)) {
           throw new FaztError("CONFLICT", "an account with this email exists already: sign in instead");
         }
         throw e;
       }
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
   const user = getUser(store, id);
   if (!user) throw new FaztError("INTERNAL", "the new user could not be read back");
   return user;

@@ -1,5 +1,5 @@
 import { FaztError } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { AccountsDb } from "./db.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 import { clearFailures, giveBackAttempt, takeAttempt } from "./rate-limit.ts";
 import { findUserForLogin, touchLogin, type UserInfo } from "./users.ts";
@@ -15,7 +15,7 @@ let dummyHash: Promise<string> | undefined;
  * the same argon2 work as known ones; every failure is the same 401.
  */
 export async function passwordLogin(
-  store: Store,
+  store: AccountsDb,
   input: { login: string; password: string; ip: string },
 ): Promise<UserInfo> {
   const login = input.login.trim().toLowerCase();

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { FaztError, newId, parse } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import { type AccountsDb, isUniqueViolation, lockNames } from "./db.ts";
 import { hashPassword } from "./passwords.ts";
 
 export const usernameSchema = v.pipe(
@@ -20,16 +20,13 @@ export interface Owner {
   username: string | null;
 }
 
-export function findOwner(store: Store): Owner | undefined {
-  return (
-    store.sqlite.query<Owner, []>("SELECT id, username FROM users WHERE role = 'owner' LIMIT 1").get() ??
-    undefined
-  );
+export function findOwner(store: AccountsDb): Owner | undefined {
+  return store.engine.get<Owner>("SELECT id, username FROM users WHERE role = 'owner' LIMIT 1") ?? undefined;
 }
 
 /** Creates the instance's owner. There is exactly one; a second call is a conflict. */
 export async function createOwner(
-  store: Store,
+  store: AccountsDb,
   input: { username: string; password: string },
 ): Promise<Owner> {
   const username = parse(usernameSchema, input.username, "username");
@@ -38,17 +35,24 @@ export async function createOwner(
   const passwordHash = await hashPassword(password);
   const now = Date.now();
   const id = newId("usr");
-  store.sqlite
-    .query(
-      "INSERT INTO users (id, username, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'owner', ?, ?, ?)",
-    )
-    .run(id, username, username, passwordHash, now, now);
+  // Checked again under the write lock: two first runs racing (two nodes) still make one owner.
+  store.engine.transaction(
+    () => {
+      lockNames(store.engine, ["owner"]);
+      if (findOwner(store)) throw new FaztError("CONFLICT", "this instance already has an owner");
+      store.engine.run(
+        "INSERT INTO users (id, username, name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, 'owner', ?, ?, ?)",
+        [id, username, username, passwordHash, now, now],
+      );
+    },
+    { immediate: true },
+  );
   return { id, username };
 }
 
 /** Changes the owner's user name and/or password. Existing sessions of the owner end. */
 export async function setOwnerCredentials(
-  store: Store,
+  store: AccountsDb,
   input: { username?: string | undefined; password?: string | undefined },
 ): Promise<Owner> {
   const owner = findOwner(store);
@@ -63,16 +67,15 @@ export async function setOwnerCredentials(
     throw new FaztError("USAGE", "nothing to change: give --username and/or --password");
   }
   try {
-    store.sqlite.transaction(() => {
-      store.sqlite
-        .query(
-          "UPDATE users SET username = coalesce(?, username), password_hash = coalesce(?, password_hash), updated_at = ? WHERE id = ?",
-        )
-        .run(username ?? null, passwordHash ?? null, Date.now(), owner.id);
-      if (passwordHash) store.sqlite.query("DELETE FROM sessions WHERE user_id = ?").run(owner.id);
-    })();
+    store.engine.transaction(() => {
+      store.engine.run(
+        "UPDATE users SET username = coalesce(?, username), password_hash = coalesce(?, password_hash), updated_at = ? WHERE id = ?",
+        [username ?? null, passwordHash ?? null, Date.now(), owner.id],
+      );
+      if (passwordHash) store.engine.run("DELETE FROM sessions WHERE user_id = ?", [owner.id]);
+    });
   } catch (e) {
-    if (String(e).includes("UNIQUE")) throw new FaztError("CONFLICT", `user name "${username}" is taken`);
+    if (isUniqueViolation(e)) throw new FaztError("CONFLICT", `user name "${username}" is taken`);
     throw e;
   }
   return { id: owner.id, username: username ?? owner.username };

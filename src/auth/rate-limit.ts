@@ -1,5 +1,5 @@
 import { FaztError } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import { type AccountsDb, lockNames } from "./db.ts";
 
 /**
  * Failure counters in `login_attempts`, one row per key: `ip:…` and
@@ -28,9 +28,8 @@ function rateLimited(until: number, now: number): FaztError {
   );
 }
 
-function readRows(store: Store, keys: string[]): Array<Row | null> {
-  const get = store.sqlite.query<Row, [string]>("SELECT * FROM login_attempts WHERE key = ?");
-  return keys.map((key) => get.get(key));
+function readRows(store: AccountsDb, keys: string[]): Array<Row | null> {
+  return keys.map((key) => store.engine.get<Row>("SELECT * FROM login_attempts WHERE key = ?", [key]));
 }
 
 /** The latest lock among `rows` still in force at `now`, or 0. */
@@ -42,66 +41,83 @@ function lockedUntil(rows: Array<Row | null>, now: number): number {
 }
 
 /** Adds one failure to each key's window; the fifth locks it for a window. Call inside a transaction. */
-function countFailure(store: Store, keys: string[], rows: Array<Row | null>, now: number): void {
-  const upsert = store.sqlite.query(
-    `INSERT INTO login_attempts (key, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (key) DO UPDATE SET failures = ?2, window_start = ?3, locked_until = ?4`,
-  );
+function countFailure(store: AccountsDb, keys: string[], rows: Array<Row | null>, now: number): void {
   keys.forEach((key, i) => {
     const row = rows[i];
     const fresh = !row || now - row.window_start > WINDOW_MS;
     const failures = fresh ? 1 : row.failures + 1;
-    upsert.run(
-      key,
-      failures,
-      fresh ? now : row.window_start,
-      failures >= MAX_FAILURES ? now + WINDOW_MS : null,
+    store.engine.run(
+      `INSERT INTO login_attempts (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
+         locked_until = excluded.locked_until`,
+      [key, failures, fresh ? now : row.window_start, failures >= MAX_FAILURES ? now + WINDOW_MS : null],
     );
   });
 }
 
 /**
  * Takes one attempt's slot on every key before the password is checked, in
- * one IMMEDIATE transaction: 429 (with Retry-After) while any key is locked,
+ * one IMMEDIATE transaction (on PostgreSQL, under an advisory lock per key:
+ * db.ts `lockNames`): 429 (with Retry-After) while any key is locked,
  * else the attempt is counted as a failure up front — the fifth locks. So
  * however many guesses arrive at once, at most 5 per window reach the
  * password check. A right password gives its slot back (`giveBackAttempt`).
  */
-export function takeAttempt(store: Store, keys: string[], now = Date.now()): void {
-  store.sqlite
-    .transaction(() => {
+export function takeAttempt(store: AccountsDb, keys: string[], now = Date.now()): void {
+  store.engine.transaction(
+    () => {
+      lockNames(store.engine, keys);
       const rows = readRows(store, keys);
       const until = lockedUntil(rows, now);
       if (until > now) throw rateLimited(until, now);
       countFailure(store, keys, rows, now);
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
 }
 
 /** Undoes `takeAttempt` on `keys` after a success: one failure fewer, and no lock below the limit. */
-export function giveBackAttempt(store: Store, keys: string[]): void {
-  const update = store.sqlite.query(
-    `UPDATE login_attempts SET failures = max(failures - 1, 0),
-       locked_until = CASE WHEN failures - 1 < ?2 THEN NULL ELSE locked_until END
-     WHERE key = ?1`,
-  );
-  store.sqlite.transaction(() => {
-    for (const key of keys) update.run(key, MAX_FAILURES);
-  })();
+export function giveBackAttempt(store: AccountsDb, keys: string[]): void {
+  store.engine.transaction(() => {
+    // Under the same locks as takeAttempt: a slot it is taking is never written over by this one.
+    lockNames(store.engine, keys);
+    for (const key of keys) {
+      store.engine.run(
+        `UPDATE login_attempts SET failures = CASE WHEN failures > 1 THEN failures - 1 ELSE 0 END,
+           locked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE locked_until END
+         WHERE key = ?`,
+        [MAX_FAILURES, key],
+      );
+    }
+  });
 }
 
 /** Refuses (429 with Retry-After) while any of `keys` is locked. For checks with no await between check and count. */
-export function assertNotLocked(store: Store, keys: string[], now = Date.now()): void {
+export function assertNotLocked(store: AccountsDb, keys: string[], now = Date.now()): void {
   const until = lockedUntil(readRows(store, keys), now);
   if (until > now) throw rateLimited(until, now);
 }
 
 /** Counts one failure against each key (API keys: checked synchronously, so nothing interleaves). */
-export function recordFailure(store: Store, keys: string[], now = Date.now()): void {
-  store.sqlite.transaction(() => countFailure(store, keys, readRows(store, keys), now)).immediate();
+export function recordFailure(store: AccountsDb, keys: string[], now = Date.now()): void {
+  store.engine.transaction(
+    () => {
+      lockNames(store.engine, keys);
+      countFailure(store, keys, readRows(store, keys), now);
+    },
+    { immediate: true },
+  );
 }
 
 /** A successful sign-in clears the account's counter. */
-export function clearFailures(store: Store, key: string): void {
-  store.sqlite.query("DELETE FROM login_attempts WHERE key = ?").run(key);
+export function clearFailures(store: AccountsDb, key: string): void {
+  store.engine.run("DELETE FROM login_attempts WHERE key = ?", [key]);
+}
+
+/** Removes counters whose window is over an hour old and that lock nothing (housekeeping). */
+export function sweepLoginAttempts(store: AccountsDb, now = Date.now()): number {
+  return store.engine.run(
+    "DELETE FROM login_attempts WHERE window_start <= ? AND coalesce(locked_until, 0) <= ?",
+    [now - 60 * 60 * 1000, now],
+  ).changes;
 }

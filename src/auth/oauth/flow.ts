@@ -1,7 +1,8 @@
 import * as oauth from "oauth4webapi";
 import type { Logger } from "../../core/index.ts";
 import { digestsEqual, FaztError, parse, sha256Hex } from "../../core/index.ts";
-import type { Config, Store } from "../../db/index.ts";
+import type { Config } from "../../db/index.ts";
+import type { AccountsDb } from "../db.ts";
 import type { UserInfo } from "../users.ts";
 import { linkAccount } from "./link.ts";
 import {
@@ -11,16 +12,9 @@ import {
   type ProviderConfig,
   providerDef,
 } from "./providers.ts";
-import { type ProfileInput, type ProviderDef, profileSchema, STATE_TTL_MS } from "./types.ts";
+import { consumeState, saveState } from "./states.ts";
+import { type ProfileInput, type ProviderDef, profileSchema } from "./types.ts";
 
-/** Unfinished sign-ins kept at most: starting one needs no account, so the table is bounded. */
-const MAX_PENDING = 10_000;
-/**
- * Unfinished sign-ins kept per client address: a further start evicts that
- * address's oldest, so a flood from one client only ever displaces its own
- * starts and never fills the table for everyone else.
- */
-const MAX_PENDING_PER_CLIENT = 10;
 const HTTP_TIMEOUT_MS = 10_000;
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
@@ -150,10 +144,10 @@ function clientBucket(ip: string): string {
  * to go afterwards and the client that asked; answers the provider's
  * authorize URL, and the state for the caller to bind to the browser (a
  * cookie checked at the callback). Each client keeps at most
- * MAX_PENDING_PER_CLIENT unfinished starts: a new one evicts its oldest.
+ * 10 unfinished starts: a new one evicts its oldest (states.ts).
  */
 export async function startSignIn(
-  store: Store,
+  store: AccountsDb,
   config: Config,
   name: string,
   redirect: string,
@@ -170,25 +164,13 @@ export async function startSignIn(
   const state = oauth.generateRandomState();
   const verifier = oauth.generateRandomCodeVerifier();
   const nonce = def.kind === "oidc" ? oauth.generateRandomNonce() : null;
-  const now = Date.now();
-  const bucket = clientBucket(client.ip);
-  const db = store.sqlite;
-  db.transaction(() => {
-    db.query("DELETE FROM oauth_states WHERE expires_at <= ?").run(now);
-    db.query(
-      `DELETE FROM oauth_states WHERE state_hash IN (
-         SELECT state_hash FROM oauth_states WHERE ip = ?1 ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?2)`,
-    ).run(bucket, MAX_PENDING_PER_CLIENT - 1);
-    const pending = db.query<{ n: number }, []>("SELECT count(*) AS n FROM oauth_states").get()?.n ?? 0;
-    if (pending >= MAX_PENDING) {
-      throw new FaztError("RATE_LIMITED", "too many sign-ins in progress; try again in a few minutes", {
-        headers: { "retry-after": "60" },
-      });
-    }
-    db.query(
-      "INSERT INTO oauth_states (state_hash, provider, code_verifier, nonce, redirect, ip, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(sha256Hex(state), def.name, verifier, nonce, redirect, bucket, now, now + STATE_TTL_MS);
-  }).immediate();
+  saveState(store, state, {
+    provider: def.name,
+    code_verifier: verifier,
+    nonce,
+    redirect,
+    clientBucket: clientBucket(client.ip),
+  });
   const url = new URL(as.authorization_endpoint!);
   url.searchParams.set("client_id", cfg.clientId);
   url.searchParams.set("redirect_uri", callbackUrl(config, def.name));
@@ -199,23 +181,6 @@ export async function startSignIn(
   url.searchParams.set("code_challenge_method", "S256");
   if (nonce) url.searchParams.set("nonce", nonce);
   return { location: url.toString(), state };
-}
-
-interface StateRow {
-  provider: string;
-  code_verifier: string;
-  nonce: string | null;
-  redirect: string;
-}
-
-/** Takes a state out of the table in one statement: a second use (or a racing one) finds nothing. */
-function consumeState(store: Store, state: string): StateRow | null {
-  if (state.length > 512) return null;
-  return store.sqlite
-    .query<StateRow, [string, number]>(
-      "DELETE FROM oauth_states WHERE state_hash = ? AND expires_at > ? RETURNING provider, code_verifier, nonce, redirect",
-    )
-    .get(sha256Hex(state), Date.now());
 }
 
 /** A provider's `error=` code, shown only when it is a plain OAuth error code. */
@@ -230,7 +195,7 @@ const errorCode = (e: string) => (/^[a-z_]{1,64}$/.test(e) ? ` (${e})` : "");
  * nonce) for OIDC, the account read and matched to a user.
  */
 export async function finishSignIn(
-  store: Store,
+  store: AccountsDb,
   config: Config,
   log: Logger,
   name: string,

@@ -1,5 +1,5 @@
 import { FaztError, newId } from "../../core/index.ts";
-import type { Store } from "../../db/index.ts";
+import { type AccountsDb, lockNames } from "../db.ts";
 import { getUser, type UserInfo } from "../users.ts";
 import { providerDef } from "./providers.ts";
 import type { Profile, ProviderName } from "./types.ts";
@@ -20,31 +20,32 @@ import type { Profile, ProviderName } from "./types.ts";
  *    The new user's email is set only from a verified address, so an
  *    unverified one can neither match nor claim an address for later.
  *
- * Runs in one IMMEDIATE transaction: two simultaneous first sign-ins of one
- * account cannot create two users.
+ * Runs in one IMMEDIATE transaction (PostgreSQL: under an advisory lock on
+ * the account): two simultaneous first sign-ins of one account cannot create
+ * two users.
  */
-export function linkAccount(store: Store, provider: ProviderName, profile: Profile): UserInfo {
-  const db = store.sqlite;
-  const userId = db
-    .transaction((): string => {
+export function linkAccount(store: AccountsDb, provider: ProviderName, profile: Profile): UserInfo {
+  const db = store.engine;
+  const userId = db.transaction(
+    (): string => {
+      lockNames(db, [`identity:${provider}:${profile.subject}`]);
       const now = Date.now();
-      const known = db
-        .query<{ id: string; user_id: string }, [string, string]>(
-          "SELECT id, user_id FROM identities WHERE provider = ? AND provider_user_id = ?",
-        )
-        .get(provider, profile.subject);
+      const known = db.get<{ id: string; user_id: string }>(
+        "SELECT id, user_id FROM identities WHERE provider = ? AND provider_user_id = ?",
+        [provider, profile.subject],
+      );
       if (known) {
-        db.query("UPDATE identities SET email = ?, email_verified = ? WHERE id = ?").run(
+        db.run("UPDATE identities SET email = ?, email_verified = ? WHERE id = ?", [
           profile.email,
           profile.emailVerified ? 1 : 0,
           known.id,
-        );
+        ]);
         return known.user_id;
       }
 
       const verifiedEmail = profile.emailVerified ? profile.email : null;
       const taken = verifiedEmail
-        ? db.query<{ id: string }, [string]>("SELECT id FROM users WHERE lower(email) = ?").get(verifiedEmail)
+        ? db.get<{ id: string }>("SELECT id FROM users WHERE lower(email) = ?", [verifiedEmail])
         : null;
       if (taken) {
         throw new FaztError(
@@ -53,15 +54,18 @@ export function linkAccount(store: Store, provider: ProviderName, profile: Profi
         );
       }
       const id = newId("usr");
-      db.query(
+      db.run(
         "INSERT INTO users (id, username, email, name, picture, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 'user', NULL, ?, ?)",
-      ).run(id, verifiedEmail, profile.name, profile.picture, now, now);
-      db.query(
+        [id, verifiedEmail, profile.name, profile.picture, now, now],
+      );
+      db.run(
         "INSERT INTO identities (id, user_id, provider, provider_user_id, email, email_verified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ).run(newId("idn"), id, provider, profile.subject, profile.email, profile.emailVerified ? 1 : 0, now);
+        [newId("idn"), id, provider, profile.subject, profile.email, profile.emailVerified ? 1 : 0, now],
+      );
       return id;
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
   const user = getUser(store, userId);
   if (!user) throw new FaztError("INTERNAL", "the signed-in user vanished");
   return user;

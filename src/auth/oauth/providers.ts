@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { FaztError, parse } from "../../core/index.ts";
-import type { Config, Store } from "../../db/index.ts";
+import type { Config } from "../../db/index.ts";
 import { apexUrl } from "../../web/index.ts";
+import { type AccountsDb, lockNames } from "../db.ts";
 import { discord } from "./discord.ts";
 import { github } from "./github.ts";
 import { google } from "./google.ts";
@@ -94,21 +95,29 @@ export const providerPatchSchema = v.strictObject({
 });
 export type ProviderPatch = v.InferOutput<typeof providerPatchSchema>;
 
-const COLUMNS = `name, client_id AS clientId, client_secret AS clientSecret, issuer, authorize_url AS authorizeUrl,
-  token_url AS tokenUrl, userinfo_url AS userinfoUrl, enabled, updated_at AS updatedAt`;
+const COLUMNS = `name, client_id AS "clientId", client_secret AS "clientSecret", issuer, authorize_url AS "authorizeUrl",
+  token_url AS "tokenUrl", userinfo_url AS "userinfoUrl", enabled, updated_at AS "updatedAt"`;
 
 type Row = Omit<ProviderConfig, "enabled"> & { enabled: number };
 const fromRow = (r: Row): ProviderConfig => ({ ...r, enabled: r.enabled === 1 });
 
-export function readProvider(store: Store, name: ProviderName): ProviderConfig | null {
-  const row = store.sqlite
-    .query<Row, [string]>(`SELECT ${COLUMNS} FROM auth_providers WHERE name = ?`)
-    .get(name);
+export function readProvider(store: AccountsDb, name: ProviderName): ProviderConfig | null {
+  const row = store.engine.get<Row>(`SELECT ${COLUMNS} FROM auth_providers WHERE name = ?`, [name]);
   return row ? fromRow(row) : null;
 }
 
+/** The names of the enabled providers, for the sign-in page's buttons. */
+export function enabledProviderNames(store: AccountsDb): string[] {
+  return store.engine
+    .all<{ name: string }>("SELECT name FROM auth_providers WHERE enabled = 1 ORDER BY name")
+    .map((r) => r.name);
+}
+
 /** The enabled provider of that name with its definition, or a 404. */
-export function enabledProvider(store: Store, name: string): { def: ProviderDef; config: ProviderConfig } {
+export function enabledProvider(
+  store: AccountsDb,
+  name: string,
+): { def: ProviderDef; config: ProviderConfig } {
   const def = providerDef(name);
   const config = def ? readProvider(store, def.name) : null;
   if (!def || !config?.enabled)
@@ -140,7 +149,7 @@ function view(def: ProviderDef, c: ProviderConfig | null, config: Config): Provi
 }
 
 /** Every known provider, configured or not, without secrets. */
-export function listProviders(store: Store, config: Config): ProviderView[] {
+export function listProviders(store: AccountsDb, config: Config): ProviderView[] {
   return PROVIDER_NAMES.map((n) => view(PROVIDERS[n], readProvider(store, n), config));
 }
 
@@ -148,12 +157,13 @@ export function listProviders(store: Store, config: Config): ProviderView[] {
  * Creates or updates a provider. A new one needs a client id and secret; an
  * enabled `oidc` needs an issuer; OAuth2 providers have no issuer.
  */
-export function setProvider(store: Store, config: Config, name: string, input: unknown): ProviderView {
+export function setProvider(store: AccountsDb, config: Config, name: string, input: unknown): ProviderView {
   const def = providerDef(name);
   if (!def) throw new FaztError("NOT_FOUND", `no provider "${name}"; known: ${PROVIDER_NAMES.join(", ")}`);
   const patch = parse(providerPatchSchema, input, "body");
-  const saved = store.sqlite
-    .transaction(() => {
+  const saved = store.engine.transaction(
+    () => {
+      lockNames(store.engine, [`provider:${def.name}`]);
       const old = readProvider(store, def.name);
       const next: ProviderConfig = {
         name: def.name,
@@ -180,15 +190,13 @@ export function setProvider(store: Store, config: Config, name: string, input: u
       if (def.kind === "oidc" && def.defaultIssuer === null && next.enabled && !next.issuer) {
         throw new FaztError("VALIDATION_FAILED", `body: issuer: is required to enable ${def.name}`);
       }
-      store.sqlite
-        .query(
-          `INSERT INTO auth_providers (name, client_id, client_secret, issuer, authorize_url, token_url, userinfo_url, enabled, updated_at)
+      store.engine.run(
+        `INSERT INTO auth_providers (name, client_id, client_secret, issuer, authorize_url, token_url, userinfo_url, enabled, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET client_id = excluded.client_id, client_secret = excluded.client_secret,
              issuer = excluded.issuer, authorize_url = excluded.authorize_url, token_url = excluded.token_url,
              userinfo_url = excluded.userinfo_url, enabled = excluded.enabled, updated_at = excluded.updated_at`,
-        )
-        .run(
+        [
           next.name,
           next.clientId,
           next.clientSecret,
@@ -198,9 +206,11 @@ export function setProvider(store: Store, config: Config, name: string, input: u
           next.userinfoUrl,
           next.enabled ? 1 : 0,
           next.updatedAt,
-        );
+        ],
+      );
       return next;
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
   return view(def, saved, config);
 }

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono/quick";
-import { isHandoffToken, safeRedirect } from "../../auth/index.ts";
+import { enabledProviderNames, isHandoffToken, safeRedirect } from "../../auth/index.ts";
 import { FaztError } from "../../core/index.ts";
 import { readFormFields } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
@@ -22,13 +22,6 @@ import { htmlPage, pageCsp } from "./pages/layout.ts";
 import { loginPage } from "./pages/login.ts";
 import { logoutPage } from "./pages/logout.ts";
 import { assertSignInOrigin, isForm, readLogin, signIn, signOut, withCookies } from "./sign-in.ts";
-
-function enabledProviders(ctx: ServerContext): string[] {
-  return ctx.store.sqlite
-    .query<{ name: string }, []>("SELECT name FROM auth_providers WHERE enabled = 1 ORDER BY name")
-    .all()
-    .map((r) => r.name);
-}
 
 /**
  * `/auth/*`, answered on every host (docs/admin-api.md, docs/security.md): the sign-in page and form,
@@ -52,7 +45,7 @@ export function authRoutes(ctx: ServerContext): Hono<RequestEnv> {
   ) =>
     loginPage({
       redirect: target ? target.href : redirect,
-      providers: enabledProviders(ctx),
+      providers: enabledProviderNames(ctx.store),
       ...extra,
       ...(target && isHandoffToken(state)
         ? {

@@ -2,6 +2,7 @@
 export {
   type Config,
   type ConfigPatch,
+  type ConfigSource,
   configPatchSchema,
   configSchema,
   defaultConfig,
@@ -16,3 +17,4 @@ export { type Db, openStore, type Store } from "./open.ts";
 export { openDatabase } from "./open-database.ts";
 export { resolveDbPath } from "./path.ts";
 export * as schema from "./schema.ts";
+export { type SingleNodeRun, withSingleNode } from "./single-node.ts";

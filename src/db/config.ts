@@ -1,9 +1,6 @@
 import * as v from "valibot";
 import { parse, releaseBaseUrlSchema, releasePublicKeySchema } from "../core/index.ts";
-import type { Engine } from "./engine/types.ts";
-
-/** What config is read from and written to: a Store, or anything else holding an engine (either dialect). */
-export type ConfigSource = { readonly engine: Engine };
+import type { EngineHolder } from "./engine/types.ts";
 
 /** Host names: lower-case labels, optionally dotted; `localhost` included. */
 const domainSchema = v.pipe(
@@ -100,7 +97,7 @@ export const configPatchSchema = v.partial(
 );
 export type ConfigPatch = v.InferOutput<typeof configPatchSchema>;
 
-export function readConfig(store: ConfigSource): Config {
+export function readConfig(store: EngineHolder): Config {
   const rows = store.engine.all<{ key: string; value: string }>("SELECT key, value FROM config");
   const merged: Record<string, unknown> = { ...defaultConfig };
   for (const row of rows) {
@@ -118,7 +115,7 @@ const UPSERT =
   "INSERT INTO config (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
 
 /** Validates and writes the given keys in one transaction; returns the new config. */
-export function writeConfig(store: ConfigSource, patch: unknown): Config {
+export function writeConfig(store: EngineHolder, patch: unknown): Config {
   const valid = parse(configPatchSchema, patch, "config");
   const engine = store.engine;
   // Read and written in one transaction: on several nodes a write in between cannot be lost in `next`.

@@ -2,7 +2,6 @@
 export {
   type Config,
   type ConfigPatch,
-  type ConfigSource,
   configPatchSchema,
   configSchema,
   defaultConfig,
@@ -17,4 +16,4 @@ export { type Db, openStore, type Store } from "./open.ts";
 export { openDatabase } from "./open-database.ts";
 export { resolveDbPath } from "./path.ts";
 export * as schema from "./schema.ts";
-export { type SingleNodeRun, withSingleNode } from "./single-node.ts";
+export { type SingleNodeRun, trySingleNodeLock, withSingleNode } from "./single-node.ts";

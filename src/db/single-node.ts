@@ -23,6 +23,35 @@ export type SingleNodeRun<T> = { ran: true; value: T } | { ran: false };
 const heldHere = new WeakMap<Engine, Set<string>>();
 
 /**
+ * Takes the lock named `name` for this node if no one holds it; returns the
+ * function that releases it, or null (at once, without waiting) when another
+ * node or another caller in this process holds it. On SQLite: always granted.
+ */
+export function trySingleNodeLock(engine: Engine, name: string): (() => void) | null {
+  if (engine.dialect === "sqlite") return () => {};
+  let held = heldHere.get(engine);
+  if (!held) {
+    held = new Set();
+    heldHere.set(engine, held);
+  }
+  if (held.has(name)) return null;
+  if (engine.get<{ ok: number }>(TRY_LOCK, [name])?.ok !== 1) return null;
+  held.add(name);
+  const names = held;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    names.delete(name);
+    try {
+      engine.get(UNLOCK, [name]);
+    } catch {
+      // The connection is gone: PostgreSQL released the lock with it.
+    }
+  };
+}
+
+/**
  * Runs `fn` unless another node (or another caller in this process) is
  * running the work named `name` right now; then it returns `{ ran: false }`
  * at once, without waiting. `fn` may be async: the lock is held until it settles.
@@ -32,24 +61,11 @@ export async function withSingleNode<T>(
   name: string,
   fn: () => T | Promise<T>,
 ): Promise<SingleNodeRun<Awaited<T>>> {
-  if (engine.dialect === "sqlite") return { ran: true, value: await fn() };
-  let held = heldHere.get(engine);
-  if (!held) {
-    held = new Set();
-    heldHere.set(engine, held);
-  }
-  if (held.has(name)) return { ran: false };
-  const got = engine.get<{ ok: number }>(TRY_LOCK, [name]);
-  if (got?.ok !== 1) return { ran: false };
-  held.add(name);
+  const release = trySingleNodeLock(engine, name);
+  if (!release) return { ran: false };
   try {
     return { ran: true, value: await fn() };
   } finally {
-    held.delete(name);
-    try {
-      engine.get(UNLOCK, [name]);
-    } catch {
-      // The connection is gone: PostgreSQL released the lock with it.
-    }
+    release();
   }
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -30,6 +30,7 @@ import { backupDir, createBackup } from "../../src/ops/backups.ts";
 import { accountKey, ChallengeTokens, loadCert, saveCert } from "../../src/ops/https/acme.ts";
 import { restoreBackup } from "../../src/ops/restore.ts";
 import { findRunningServer, recordRunningServer, STALE_MS } from "../../src/ops/running.ts";
+import { fazt } from "../helpers/cli.ts";
 import { freshDatabase, postgresAvailable } from "../helpers/postgres.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 import { requireTool } from "../helpers/tools.ts";
@@ -293,5 +294,30 @@ describe.skipIf(!postgresAvailable())("ops on postgres only", () => {
     expect(message).toContain("nothing was changed");
     expect(message).not.toContain("s3cret-pw");
     expect(node1.get<{ n: number }>("SELECT count(*) AS n FROM fazt_migrations")?.n).toBeGreaterThan(0);
+  });
+
+  test("the CLI: `backup create` on PostgreSQL writes a SQLite snapshot; `backup restore` onto it is refused", async () => {
+    writeConfig({ engine: node1 }, { domain: "cli.example" });
+    const home = tempDir();
+    const made = await fazt(["--db", url, "--format", "json", "backup", "create"], { home });
+    expect(made.stderr).toBe("");
+    expect(made.code).toBe(0);
+    const folder = join(home, ".fazt", "backups");
+    const files = readdirSync(folder);
+    expect(files).toHaveLength(1);
+    const file = join(folder, files[0] as string);
+    expect(made.stdout).toContain(file);
+    const snap = await openEngine(file, { create: false });
+    try {
+      expect(readConfig({ engine: snap }).domain).toBe("cli.example");
+    } finally {
+      snap.close();
+    }
+    const cwd = tempDir();
+    const refused = await fazt(["backup", "restore", file], { home, cwd, env: { FAZT_DATABASE_URL: url } });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("fazt db copy");
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(readConfig({ engine: node2 }).domain).toBe("cli.example");
   });
 });

@@ -34,19 +34,23 @@ export async function sweep(store: Store, now = Date.now()): Promise<Record<stri
 }
 
 /**
- * Sweeps at start and then hourly while the server runs; returns the function
- * that stops it. With several nodes on one PostgreSQL database one node
- * sweeps at a time (`withSingleNode`); the others skip that pass.
+ * One scheduled pass. With several nodes on one PostgreSQL database one node
+ * sweeps at a time (`withSingleNode`); the others skip that pass. Never throws:
+ * a failure is logged.
  */
+export function housekeepingPass(store: Store, log: Logger): Promise<void> {
+  return withSingleNode(store.engine, "housekeeping", () => sweep(store)).then(
+    (pass) => {
+      if (!pass.ran) return log.log("debug", "housekeeping: another node is sweeping");
+      if (Object.values(pass.value).some((n) => n > 0)) log.info("housekeeping", pass.value);
+    },
+    (err: unknown) => log.warn("housekeeping failed", { error: String(err) }),
+  );
+}
+
+/** Sweeps at start and then hourly while the server runs; returns the function that stops it. */
 export function startHousekeeping(store: Store, log: Logger): () => void {
-  const run = () =>
-    withSingleNode(store.engine, "housekeeping", () => sweep(store)).then(
-      (pass) => {
-        if (!pass.ran) return log.log("debug", "housekeeping: another node is sweeping");
-        if (Object.values(pass.value).some((n) => n > 0)) log.info("housekeeping", pass.value);
-      },
-      (err: unknown) => log.warn("housekeeping failed", { error: String(err) }),
-    );
+  const run = () => housekeepingPass(store, log);
   // The first pass waits a moment: start-up and the first requests come first.
   const first = setTimeout(run, 2000);
   first.unref?.();

@@ -6,7 +6,15 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type Engine, openEngine, withSingleNode } from "../../src/db/index.ts";
+import { createLogger } from "../../src/core/log.ts";
+import {
+  type Engine,
+  openEngine,
+  type Store,
+  trySingleNodeLock,
+  withSingleNode,
+} from "../../src/db/index.ts";
+import { housekeepingPass } from "../../src/ops/housekeeping.ts";
 import { freshDatabase, postgresAvailable } from "../helpers/postgres.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 
@@ -61,6 +69,22 @@ describe.skipIf(!postgresAvailable())("withSingleNode: postgres, two nodes", () 
       }),
     ).rejects.toThrow("boom");
     expect(await withSingleNode(node2, "acme", () => 1)).toEqual({ ran: true, value: 1 });
+  });
+
+  test("housekeeping: while another node sweeps, this node's pass skips without touching a table", async () => {
+    const release = trySingleNodeLock(node1, "housekeeping");
+    expect(release).not.toBeNull();
+    const logs: Array<{ level: string; msg: string }> = [];
+    const log = createLogger((line) => logs.push(JSON.parse(line)));
+    // A node-2 holder with only the engine: a sweep that ran would fail on it and log a warning.
+    await housekeepingPass({ engine: node2 } as unknown as Store, log);
+    expect(logs).toEqual([
+      expect.objectContaining({ level: "debug", msg: "housekeeping: another node is sweeping" }),
+    ]);
+    release?.();
+    logs.length = 0;
+    await housekeepingPass({ engine: node2 } as unknown as Store, log);
+    expect(logs.map((l) => l.level)).toEqual(["warn"]); // it ran this time (and the bare holder made it fail)
   });
 
   test("a node that dies holding the lock releases it with its connection", async () => {

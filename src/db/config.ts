@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { parse, releaseBaseUrlSchema, releasePublicKeySchema } from "../core/index.ts";
-import type { Store } from "./open.ts";
+import type { EngineHolder } from "./engine/types.ts";
 
 /** Host names: lower-case labels, optionally dotted; `localhost` included. */
 const domainSchema = v.pipe(
@@ -97,8 +97,8 @@ export const configPatchSchema = v.partial(
 );
 export type ConfigPatch = v.InferOutput<typeof configPatchSchema>;
 
-export function readConfig(store: Store): Config {
-  const rows = store.sqlite.query<{ key: string; value: string }, []>("SELECT key, value FROM config").all();
+export function readConfig(store: EngineHolder): Config {
+  const rows = store.engine.all<{ key: string; value: string }>("SELECT key, value FROM config");
   const merged: Record<string, unknown> = { ...defaultConfig };
   for (const row of rows) {
     if (!(row.key in defaultConfig)) continue; // a key from a newer build: keep it, ignore it
@@ -111,18 +111,23 @@ export function readConfig(store: Store): Config {
   return parse(configSchema, merged, "config");
 }
 
+const UPSERT =
+  "INSERT INTO config (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+
 /** Validates and writes the given keys in one transaction; returns the new config. */
-export function writeConfig(store: Store, patch: unknown): Config {
+export function writeConfig(store: EngineHolder, patch: unknown): Config {
   const valid = parse(configPatchSchema, patch, "config");
-  const next = parse(configSchema, { ...readConfig(store), ...valid }, "config");
-  const upsert = store.sqlite.query(
-    "INSERT INTO config (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+  const engine = store.engine;
+  // Read and written in one transaction: on several nodes a write in between cannot be lost in `next`.
+  return engine.transaction(
+    () => {
+      const next = parse(configSchema, { ...readConfig(store), ...valid }, "config");
+      const now = Date.now();
+      for (const [key, value] of Object.entries(valid)) {
+        if (value !== undefined) engine.run(UPSERT, [key, JSON.stringify(value), now]);
+      }
+      return next;
+    },
+    { immediate: true },
   );
-  const now = Date.now();
-  store.sqlite.transaction(() => {
-    for (const [key, value] of Object.entries(valid)) {
-      if (value !== undefined) upsert.run(key, JSON.stringify(value), now);
-    }
-  })();
-  return next;
 }

@@ -11,8 +11,9 @@ export {
 export { type CopyResult, copyDatabase, type TableCheck } from "./copy.ts";
 export { dataVersionProbe } from "./data-version.ts";
 export * from "./engine/index.ts";
-export { applyMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
+export { applyMigrations, cachedMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
 export { type Db, openStore, type Store } from "./open.ts";
 export { openDatabase } from "./open-database.ts";
 export { resolveDbPath } from "./path.ts";
 export * as schema from "./schema.ts";
+export { type SingleNodeRun, trySingleNodeLock, withSingleNode } from "./single-node.ts";

@@ -32,6 +32,11 @@ export async function loadMigrations(): Promise<Migration[]> {
   return out;
 }
 
+/** The migrations once `loadMigrations` has run in this process (every opened engine has), else undefined. */
+export function cachedMigrations(): Migration[] | undefined {
+  return cached;
+}
+
 export function schemaVersion(sqlite: Database): number {
   const row = sqlite.query<{ user_version: number }, []>("PRAGMA user_version").get();
   return row?.user_version ?? 0;

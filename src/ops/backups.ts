@@ -8,8 +8,11 @@
  * the same second). The reason encodes the kind: `auto` (daily, pruned to
  * `backupKeep`), `pre-restore`, `pre-remove-APP`, or none for one a person
  * asked for. Only `auto` snapshots are ever deleted by Fazt.
+ *
+ * On PostgreSQL a snapshot is a portable SQLite file too (`copyDatabase`
+ * into a new file, checked row for row), written by one node at a time, into
+ * the backups folder of the default database place (`~/.fazt/backups`).
  */
-import type { Database } from "bun:sqlite";
 import {
   chmodSync,
   closeSync,
@@ -26,7 +29,20 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import { SEEDED_APPS } from "../apps/index.ts";
 import { FaztError } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import {
+  applyMigrations,
+  cachedMigrations,
+  copyDatabase,
+  type Engine,
+  type EngineHolder,
+  isPostgresUrl,
+  openStore,
+  resolveDbPath,
+  trySingleNodeLock,
+} from "../db/index.ts";
+
+/** The database to snapshot: its engine and where it is (a file path, or a postgres:// URL). */
+export type BackupSource = EngineHolder & { readonly path: string };
 
 export interface BackupInfo {
   /** Absolute path of the snapshot. */
@@ -42,9 +58,13 @@ const DAY = 24 * 60 * 60 * 1000;
 export const SQLITE_MAGIC = "SQLite format 3\0";
 const NAME = /^fazt-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-(\d+))?(?:-([a-z][a-z0-9-]*))?\.db$/;
 
-/** The folder of the automatic and pre-change snapshots of the database at `dbPath`. */
+/**
+ * The folder of the automatic and pre-change snapshots of the database at
+ * `dbPath`; for a PostgreSQL URL, the one beside the default database file.
+ */
 export function backupDir(dbPath: string): string {
-  return join(dirname(resolve(dbPath)), "backups");
+  const file = isPostgresUrl(dbPath) ? resolveDbPath() : resolve(dbPath);
+  return join(dirname(file), "backups");
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -91,11 +111,37 @@ export function ensureDir(dir: string): void {
 }
 
 /**
- * Writes a consistent snapshot of the open database `sqlite` into `file`
- * (which must not exist): `VACUUM INTO` a hidden file next to it, fsync, then
- * hard-link it into place, which fails rather than overwrite.
+ * Writes a portable SQLite copy of a PostgreSQL database into the empty file
+ * `partial`: this binary's schema, then every table in one snapshot of the
+ * source, checked row for row (`copyDatabase`).
  */
-export function vacuumInto(sqlite: Database, file: string): void {
+function copyPostgresInto(source: Engine, partial: string): void {
+  // Loaded when the engine was opened (openEngine migrates PostgreSQL first).
+  const migrations = cachedMigrations();
+  if (!migrations) throw new FaztError("INTERNAL", "the migrations are not loaded");
+  const snapshot = openStore(partial, { create: false });
+  try {
+    applyMigrations(snapshot.sqlite, migrations);
+    const copied = copyDatabase(source, snapshot.engine);
+    if (!copied.ok) {
+      const bad = copied.tables.filter((t) => !t.ok).map((t) => t.table);
+      throw new FaztError("INTERNAL", `the snapshot does not match the database in: ${bad.join(", ")}`);
+    }
+    // One self-contained file: no -wal beside it.
+    snapshot.sqlite.exec("PRAGMA journal_mode = DELETE");
+  } finally {
+    snapshot.close();
+  }
+  for (const p of [`${partial}-wal`, `${partial}-shm`]) rmSync(p, { force: true });
+}
+
+/**
+ * Writes a consistent snapshot of the open database into `file` (which must
+ * not exist): `VACUUM INTO` (SQLite) or a checked copy (PostgreSQL) into a
+ * hidden file next to it, fsync, then hard-link it into place, which fails
+ * rather than overwrite.
+ */
+export function vacuumInto(engine: Engine, file: string): void {
   const dir = dirname(file);
   ensureDir(dir);
   if (existsSync(file)) throw new FaztError("CONFLICT", `${file} already exists: choose another file name`);
@@ -103,7 +149,8 @@ export function vacuumInto(sqlite: Database, file: string): void {
   try {
     // An empty file with a private mode: VACUUM INTO accepts an empty target.
     closeSync(openSync(partial, "wx", 0o600));
-    sqlite.query("VACUUM INTO ?").run(partial);
+    if (engine.dialect === "sqlite") engine.run("VACUUM INTO ?", [partial]);
+    else copyPostgresInto(engine, partial);
     chmodSync(partial, 0o600);
     fsyncPath(partial, "r+");
     try {
@@ -137,18 +184,31 @@ export function infoOf(file: string, createdAt: number, reason: string | null): 
  * snapshot holds every transaction committed before it started). Without
  * `file` it goes to the backups folder, named after the time and `reason`.
  */
-export function createBackup(store: Store, file?: string, reason?: string, now = Date.now()): BackupInfo {
+export function createBackup(
+  store: BackupSource,
+  file?: string,
+  reason?: string,
+  now = Date.now(),
+): BackupInfo {
   const why = cleanReason(reason);
-  if (file !== undefined && file !== "") {
-    const target = resolve(file);
-    vacuumInto(store.sqlite, target);
-    return infoOf(target, now, why ?? null);
+  // Several nodes on one PostgreSQL database: one writes a snapshot at a time (a plain call on SQLite).
+  const release = trySingleNodeLock(store.engine, "backup");
+  if (!release)
+    throw new FaztError("CONFLICT", "another node is writing a backup right now: try again in a minute");
+  try {
+    if (file !== undefined && file !== "") {
+      const target = resolve(file);
+      vacuumInto(store.engine, target);
+      return infoOf(target, now, why ?? null);
+    }
+    const dir = backupDir(store.path);
+    ensureDir(dir);
+    const target = defaultName(dir, now, why);
+    vacuumInto(store.engine, target);
+    return infoOf(target, parseName(basename(target))?.createdAt ?? now, why ?? null);
+  } finally {
+    release();
   }
-  const dir = backupDir(store.path);
-  ensureDir(dir);
-  const target = defaultName(dir, now, why);
-  vacuumInto(store.sqlite, target);
-  return infoOf(target, parseName(basename(target))?.createdAt ?? now, why ?? null);
 }
 
 interface Parsed {
@@ -210,7 +270,7 @@ export function pruneBackups(dir: string, keep: number): string[] {
  * there is none), takes one and prunes to `keep`. `keep` 0 turns it off.
  */
 export function autoSnapshot(
-  store: Store,
+  store: BackupSource,
   keep: number,
   now = Date.now(),
 ): { created: BackupInfo | null; pruned: string[] } {
@@ -226,8 +286,8 @@ export function autoSnapshot(
  * Before `app remove`: a snapshot holding the app, taken only when there is
  * an app that can be removed (not for a 404, nor for the seeded apps' 409).
  */
-export function snapshotBeforeRemove(store: Store, app: string): BackupInfo | null {
+export function snapshotBeforeRemove(store: BackupSource, app: string): BackupInfo | null {
   if ((SEEDED_APPS as readonly string[]).includes(app)) return null;
-  const exists = store.sqlite.query("SELECT 1 FROM apps WHERE name = ?").get(app);
+  const exists = store.engine.get("SELECT 1 AS found FROM apps WHERE name = ?", [app]);
   return exists ? createBackup(store, undefined, `pre-remove-${app}`) : null;
 }

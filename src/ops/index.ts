@@ -5,7 +5,14 @@
  */
 import type { startHttps as StartHttps } from "./https/serve.ts";
 
-export { backupDir, createBackup, listBackups, snapshotBeforeRemove } from "./backups.ts";
+export {
+  type BackupInfo,
+  type BackupSource,
+  backupDir,
+  createBackup,
+  listBackups,
+  snapshotBeforeRemove,
+} from "./backups.ts";
 export { startHousekeeping } from "./housekeeping.ts";
 export type { HttpsServeOptions, HttpsServing } from "./https/serve.ts";
 export { type InitResult, initInstance } from "./init.ts";

@@ -29,8 +29,8 @@ export async function initInstance(
   if (opts.config && Object.keys(opts.config).length > 0) writeConfig(store, opts.config);
   // The deploy machinery (zlib, schemas) is loaded only when there is something to seed.
   if (
-    !store.sqlite.query("SELECT 1 FROM apps WHERE name = '404'").get() ||
-    !store.sqlite.query("SELECT 1 FROM apps WHERE name = 'root'").get()
+    !store.engine.get("SELECT 1 AS found FROM apps WHERE name = '404'") ||
+    !store.engine.get("SELECT 1 AS found FROM apps WHERE name = 'root'")
   ) {
     await (await import("./seed.ts")).seedApps(store);
   }

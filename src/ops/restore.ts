@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { FaztError } from "../core/index.ts";
+import { isPostgresUrl, redactUrl, SqliteEngine } from "../db/index.ts";
 import {
   type BackupInfo,
   backupDir,
@@ -167,7 +168,7 @@ function snapshotCurrent(dbPath: string, now: number): BackupInfo {
   try {
     db = new Database(dbPath, { strict: true, create: false, readwrite: true });
     db.exec("PRAGMA busy_timeout = 5000");
-    vacuumInto(db, target);
+    vacuumInto(new SqliteEngine(db, dbPath), target);
     vacuumed = true;
   } catch (e) {
     if (e instanceof FaztError && e.code === "CONFLICT") throw e;
@@ -192,6 +193,13 @@ function snapshotCurrent(dbPath: string, now: number): BackupInfo {
  * the database's folder, so a crash leaves either the old file or the new.
  */
 export async function restoreBackup(dbPath: string, file: string, now = Date.now()): Promise<RestoreResult> {
+  if (isPostgresUrl(dbPath)) {
+    // Swapping a file does not apply to a shared database that other nodes are serving from.
+    throw new FaztError(
+      "BAD_REQUEST",
+      `the database is PostgreSQL (${redactUrl(dbPath)}): a backup is restored into it with \`fazt db copy --from BACKUP.db --to ${redactUrl(dbPath)} --force\` after stopping every node; nothing was changed`,
+    );
+  }
   const database = resolve(dbPath);
   const source = resolve(file);
   if (!existsSync(source)) throw new FaztError("NOT_FOUND", `no file at ${source}`);

@@ -8,7 +8,7 @@
  */
 import { hostname as machineName } from "node:os";
 import { randomToken } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { EngineHolder } from "../db/index.ts";
 
 export const HEARTBEAT_MS = 30_000;
 /** Three missed heartbeats: the process is gone or hung, either way not to be talked to. */
@@ -70,18 +70,19 @@ const fromRow = (r: Row): RunningServer => ({
  * The live server of this database (the most recently started one if there
  * are several), after deleting the stale rows it finds. Null when none runs.
  */
-export function findRunningServer(store: Store, now = Date.now()): RunningServer | null {
-  const rows = store.sqlite
-    .query<Row, []>("SELECT * FROM running_servers ORDER BY started_at DESC")
-    .all()
+export function findRunningServer(store: EngineHolder, now = Date.now()): RunningServer | null {
+  const rows = store.engine
+    .all<Row>(
+      "SELECT id, pid, hostname, listen, port, https, started_at, seen_at FROM running_servers ORDER BY started_at DESC",
+    )
     .map(fromRow);
   const live = rows.filter((r) => staleReason(r, now) === null);
   const stale = rows.filter((r) => !live.includes(r));
   if (stale.length > 0) {
     try {
-      const drop = store.sqlite.query("DELETE FROM running_servers WHERE id = ? AND seen_at = ?");
       // Conditioned on seen_at: a heartbeat that landed meanwhile keeps its row.
-      for (const r of stale) drop.run(r.id, r.seenAt);
+      for (const r of stale)
+        store.engine.run("DELETE FROM running_servers WHERE id = ? AND seen_at = ?", [r.id, r.seenAt]);
     } catch {
       // A database this process may only read (or a busy one): ignoring the rows is enough.
     }
@@ -100,24 +101,25 @@ export interface ServerRecord {
  * keep the process alive. Stale rows of crashed servers go at the same time.
  */
 export function recordRunningServer(
-  store: Store,
+  store: EngineHolder,
   where: { listen: string; port: number; https: boolean },
   now = Date.now(),
 ): ServerRecord {
   findRunningServer(store, now);
   const id = `srv_${randomToken(10)}`;
   const insert = () =>
-    store.sqlite
-      .query(
-        "INSERT OR REPLACE INTO running_servers (id, pid, hostname, listen, port, https, started_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(id, process.pid, machineName(), where.listen, where.port, where.https ? 1 : 0, now, Date.now());
+    store.engine.run(
+      `INSERT INTO running_servers (id, pid, hostname, listen, port, https, started_at, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
+      [id, process.pid, machineName(), where.listen, where.port, where.https, now, Date.now()],
+    );
   insert();
   const timer = setInterval(() => {
     try {
-      const touched = store.sqlite
-        .query("UPDATE running_servers SET seen_at = ? WHERE id = ?")
-        .run(Date.now(), id).changes;
+      const touched = store.engine.run("UPDATE running_servers SET seen_at = ? WHERE id = ?", [
+        Date.now(),
+        id,
+      ]).changes;
       // Judged stale while this process was paused (a suspended laptop): put it back.
       if (touched === 0) insert();
     } catch {
@@ -132,7 +134,7 @@ export function recordRunningServer(
       if (cleared) return;
       cleared = true;
       clearInterval(timer);
-      store.sqlite.query("DELETE FROM running_servers WHERE id = ?").run(id);
+      store.engine.run("DELETE FROM running_servers WHERE id = ?", [id]);
     },
   };
 }

@@ -16,7 +16,7 @@ export async function seedApps(store: Store): Promise<void> {
     ["404", NOT_FOUND_HTML],
   ];
   for (const [name, html] of pages) {
-    if (store.sqlite.query("SELECT 1 FROM apps WHERE name = ?").get(name)) continue;
+    if (store.engine.get("SELECT 1 AS found FROM apps WHERE name = ?", [name])) continue;
     await deployFiles(store, defaultConfig, {
       name,
       spa: false,

@@ -1,6 +1,9 @@
 import * as v from "valibot";
 import { FaztError, parse } from "../../core/index.ts";
-import type { Store } from "../../db/index.ts";
+import type { EngineHolder } from "../../db/index.ts";
+
+/** The local database (a Store), or anything holding its engine. */
+type Store = EngineHolder;
 
 /**
  * The `peers` table of the local database (docs/getting-started.md): named fazt instances
@@ -79,23 +82,23 @@ const toPeer = (r: Row): Peer => ({
 });
 
 export function listPeers(store: Store): Peer[] {
-  return store.sqlite
-    .query<Row, []>("SELECT name, url, token, is_default, created_at FROM peers ORDER BY name")
-    .all()
+  return store.engine
+    .all<Row>("SELECT name, url, token, is_default, created_at FROM peers ORDER BY name")
     .map(toPeer);
 }
 
 export function getPeer(store: Store, name: string): Peer | null {
-  const row = store.sqlite
-    .query<Row, [string]>("SELECT name, url, token, is_default, created_at FROM peers WHERE name = ?")
-    .get(name);
+  const row = store.engine.get<Row>(
+    "SELECT name, url, token, is_default, created_at FROM peers WHERE name = ?",
+    [name],
+  );
   return row ? toPeer(row) : null;
 }
 
 export function defaultPeer(store: Store): Peer | null {
-  const row = store.sqlite
-    .query<Row, []>("SELECT name, url, token, is_default, created_at FROM peers WHERE is_default = 1 LIMIT 1")
-    .get();
+  const row = store.engine.get<Row>(
+    "SELECT name, url, token, is_default, created_at FROM peers WHERE is_default = 1 LIMIT 1",
+  );
   return row ? toPeer(row) : null;
 }
 
@@ -112,8 +115,8 @@ export function addPeer(store: Store, input: unknown): Peer {
       `"${LOCAL_PEER}" is the peer fazt sets up itself for this machine; choose another name`,
     );
   }
-  return store.sqlite
-    .transaction(() => {
+  return store.engine.transaction(
+    () => {
       if (getPeer(store, name)) {
         throw new FaztError(
           "CONFLICT",
@@ -122,42 +125,44 @@ export function addPeer(store: Store, input: unknown): Peer {
       }
       const isDefault = defaultPeer(store) === null;
       const now = Date.now();
-      store.sqlite
-        .query("INSERT INTO peers (name, url, token, is_default, created_at) VALUES (?, ?, ?, ?, ?)")
-        .run(name, url, token, isDefault ? 1 : 0, now);
+      store.engine.run(
+        "INSERT INTO peers (name, url, token, is_default, created_at) VALUES (?, ?, ?, ?, ?)",
+        [name, url, token, isDefault, now],
+      );
       return { name, url, token, isDefault, createdAt: now };
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
 }
 
 /** Writes the `local` peer (URL and minted key), never as the default. */
 export function saveLocalPeer(store: Store, url: string, token: string): Peer {
   const now = Date.now();
-  store.sqlite
-    .query(
-      "INSERT INTO peers (name, url, token, is_default, created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT(name) DO UPDATE SET url = excluded.url, token = excluded.token",
-    )
-    .run(LOCAL_PEER, url, token, now);
+  store.engine.run(
+    "INSERT INTO peers (name, url, token, is_default, created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (name) DO UPDATE SET url = excluded.url, token = excluded.token",
+    [LOCAL_PEER, url, token, now],
+  );
   return getPeer(store, LOCAL_PEER)!;
 }
 
 export function removePeer(store: Store, name: string): Peer {
   const peer = getPeer(store, name);
   if (!peer) throw unknownPeer(name);
-  store.sqlite.query("DELETE FROM peers WHERE name = ?").run(name);
+  store.engine.run("DELETE FROM peers WHERE name = ?", [name]);
   return peer;
 }
 
 /** Makes `name` the one default peer. */
 export function setDefaultPeer(store: Store, name: string): Peer {
-  return store.sqlite
-    .transaction(() => {
+  return store.engine.transaction(
+    () => {
       const peer = getPeer(store, name);
       if (!peer) throw unknownPeer(name);
-      store.sqlite.query("UPDATE peers SET is_default = (name = ?)").run(name);
+      store.engine.run("UPDATE peers SET is_default = CASE WHEN name = ? THEN 1 ELSE 0 END", [name]);
       return { ...peer, isDefault: true };
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
 }
 
 export function unknownPeer(name: string): FaztError {

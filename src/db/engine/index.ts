@@ -7,4 +7,4 @@ export { type DbFailure, redactUrl } from "./errors.ts";
 export { isPostgresUrl, openEngine, resolveDatabaseTarget } from "./open.ts";
 export { toNumberedPlaceholders } from "./placeholders.ts";
 export { SqliteEngine } from "./sqlite.ts";
-export type { Dialect, Engine, SqlParams, SqlValue, TransactionOptions } from "./types.ts";
+export type { Dialect, Engine, EngineHolder, SqlParams, SqlValue, TransactionOptions } from "./types.ts";

@@ -37,3 +37,11 @@ export interface Engine {
   transaction<T>(fn: () => T, opts?: TransactionOptions): T;
   close(): void;
 }
+
+/**
+ * What a store module needs from the caller: a `Store` (SQLite) or anything
+ * else holding an engine (a server on PostgreSQL, a test with a bare engine).
+ */
+export interface EngineHolder {
+  readonly engine: Engine;
+}

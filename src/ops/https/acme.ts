@@ -1,7 +1,7 @@
 import { Agent } from "node:https";
 import * as acme from "acme-client";
 import type { Logger } from "../../core/index.ts";
-import type { Store } from "../../db/index.ts";
+import type { EngineHolder } from "../../db/index.ts";
 
 /** The row of `certificates` that holds the ACME account key (`key_pem`) and URL (`cert_pem`). */
 export const ACCOUNT_ROW = "acme-account";
@@ -25,29 +25,59 @@ export interface StoredCert {
   expiresAt: number;
 }
 
-/** HTTP-01 tokens being validated right now: token → key authorization. */
+/**
+ * Rows of `certificates` named `acme-challenge/TOKEN` hold a token's key authorization while the CA
+ * validates it: with several nodes the CA's request may reach any of them. A `/` is never in a domain.
+ */
+const CHALLENGE_ROW = "acme-challenge/";
+/** ACME tokens are base64url (RFC 8555 §8.3); anything else is not looked up. */
+const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+/** A challenge row left by a node that died mid-order is ignored after this, and deleted at the next order. */
+const CHALLENGE_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * HTTP-01 tokens being validated right now: token → key authorization. Kept
+ * in memory and, given the database, in it too, so every node answers.
+ */
 export class ChallengeTokens {
   private readonly tokens = new Map<string, string>();
+  constructor(private readonly store?: EngineHolder) {}
   set(token: string, keyAuthorization: string): void {
     this.tokens.set(token, keyAuthorization);
+    if (!this.store) return;
+    const now = Date.now();
+    const db = this.store.engine;
+    db.run("DELETE FROM certificates WHERE name LIKE 'acme-challenge/%' AND expires_at <= ?", [now]);
+    db.run(
+      `INSERT INTO certificates (name, cert_pem, key_pem, issued_at, expires_at) VALUES (?, ?, '', ?, ?)
+       ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, issued_at = excluded.issued_at, expires_at = excluded.expires_at`,
+      [CHALLENGE_ROW + token, keyAuthorization, now, now + CHALLENGE_TTL_MS],
+    );
   }
   delete(token: string): void {
     this.tokens.delete(token);
+    this.store?.engine.run("DELETE FROM certificates WHERE name = ?", [CHALLENGE_ROW + token]);
   }
   /** The key authorization for `/.well-known/acme-challenge/TOKEN`, or null for an unknown token. */
   answer(path: string): string | null {
     const prefix = "/.well-known/acme-challenge/";
     if (!path.startsWith(prefix)) return null;
-    return this.tokens.get(path.slice(prefix.length)) ?? null;
+    const token = path.slice(prefix.length);
+    const here = this.tokens.get(token);
+    if (here !== undefined || !this.store || !TOKEN.test(token)) return here ?? null;
+    const row = this.store.engine.get<{ keyAuthorization: string }>(
+      'SELECT cert_pem AS "keyAuthorization" FROM certificates WHERE name = ? AND expires_at > ?',
+      [CHALLENGE_ROW + token, Date.now()],
+    );
+    return row?.keyAuthorization ?? null;
   }
 }
 
-export function loadCert(store: Store, name: string): StoredCert | null {
-  const row = store.sqlite
-    .query<{ certPem: string; keyPem: string; issuedAt: number; expiresAt: number }, [string]>(
-      "SELECT cert_pem AS certPem, key_pem AS keyPem, issued_at AS issuedAt, expires_at AS expiresAt FROM certificates WHERE name = ?",
-    )
-    .get(name);
+export function loadCert(store: EngineHolder, name: string): StoredCert | null {
+  const row = store.engine.get<{ certPem: string; keyPem: string; issuedAt: number; expiresAt: number }>(
+    'SELECT cert_pem AS "certPem", key_pem AS "keyPem", issued_at AS "issuedAt", expires_at AS "expiresAt" FROM certificates WHERE name = ?',
+    [name],
+  );
   if (!row || row.certPem === "") return null;
   try {
     return { name, ...row, names: certInfo(row.certPem).names };
@@ -56,13 +86,13 @@ export function loadCert(store: Store, name: string): StoredCert | null {
   }
 }
 
-function saveCert(store: Store, c: StoredCert): void {
-  store.sqlite
-    .query(
-      `INSERT INTO certificates (name, cert_pem, key_pem, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
-       ON CONFLICT (name) DO UPDATE SET cert_pem = ?2, key_pem = ?3, issued_at = ?4, expires_at = ?5`,
-    )
-    .run(c.name, c.certPem, c.keyPem, c.issuedAt, c.expiresAt);
+export function saveCert(store: EngineHolder, c: Omit<StoredCert, "names">): void {
+  store.engine.run(
+    `INSERT INTO certificates (name, cert_pem, key_pem, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET cert_pem = excluded.cert_pem, key_pem = excluded.key_pem,
+       issued_at = excluded.issued_at, expires_at = excluded.expires_at`,
+    [c.name, c.certPem, c.keyPem, c.issuedAt, c.expiresAt],
+  );
 }
 
 export function certInfo(certPem: string): { names: string[]; notAfter: number; notBefore: number } {
@@ -71,21 +101,27 @@ export function certInfo(certPem: string): { names: string[]; notAfter: number; 
   return { names, notAfter: info.notAfter.getTime(), notBefore: info.notBefore.getTime() };
 }
 
-/** The account key, created (ECDSA P-256) and stored on first use. */
-async function accountKey(store: Store): Promise<{ key: string; url: string | undefined }> {
-  const row = store.sqlite
-    .query<{ keyPem: string; certPem: string }, [string]>(
-      "SELECT key_pem AS keyPem, cert_pem AS certPem FROM certificates WHERE name = ?",
-    )
-    .get(ACCOUNT_ROW);
-  if (row) return { key: row.keyPem, url: row.certPem || undefined };
+function storedAccount(store: EngineHolder): { key: string; url: string | undefined } | null {
+  const row = store.engine.get<{ keyPem: string; certPem: string }>(
+    'SELECT key_pem AS "keyPem", cert_pem AS "certPem" FROM certificates WHERE name = ?',
+    [ACCOUNT_ROW],
+  );
+  return row ? { key: row.keyPem, url: row.certPem || undefined } : null;
+}
+
+/**
+ * The account key, created (ECDSA P-256) and stored on first use. Two nodes
+ * creating it at once keep the first one stored (DO NOTHING, then re-read).
+ */
+export async function accountKey(store: EngineHolder): Promise<{ key: string; url: string | undefined }> {
+  const found = storedAccount(store);
+  if (found) return found;
   const key = (await acme.crypto.createPrivateEcdsaKey()).toString();
-  store.sqlite
-    .query(
-      "INSERT INTO certificates (name, cert_pem, key_pem, issued_at, expires_at) VALUES (?, '', ?, ?, 0)",
-    )
-    .run(ACCOUNT_ROW, key, Date.now());
-  return { key, url: undefined };
+  store.engine.run(
+    "INSERT INTO certificates (name, cert_pem, key_pem, issued_at, expires_at) VALUES (?, '', ?, ?, 0) ON CONFLICT (name) DO NOTHING",
+    [ACCOUNT_ROW, key, Date.now()],
+  );
+  return storedAccount(store) ?? { key, url: undefined };
 }
 
 let trustedCa: string | undefined;
@@ -102,7 +138,7 @@ function trust(caPem: string | undefined): void {
  * answer. Stores the account key and the certificate in the database.
  */
 export async function issueCertificate(
-  store: Store,
+  store: EngineHolder,
   opts: AcmeOptions,
   rowName: string,
   names: string[],
@@ -137,9 +173,10 @@ export async function issueCertificate(
     },
   });
   if (!account.url) {
-    store.sqlite
-      .query("UPDATE certificates SET cert_pem = ? WHERE name = ?")
-      .run(client.getAccountUrl(), ACCOUNT_ROW);
+    store.engine.run("UPDATE certificates SET cert_pem = ? WHERE name = ?", [
+      client.getAccountUrl(),
+      ACCOUNT_ROW,
+    ]);
   }
   const info = certInfo(certPem);
   const cert: StoredCert = {

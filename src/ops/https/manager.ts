@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/index.ts";
-import type { Config, Store } from "../../db/index.ts";
+import { type Config, type Store, trySingleNodeLock } from "../../db/index.ts";
 import { type AcmeOptions, ChallengeTokens, issueCertificate, loadCert, type StoredCert } from "./acme.ts";
 import { certNames, covers, MAX_NAMES } from "./names.ts";
 
@@ -23,9 +23,14 @@ export interface ManagerOptions {
  * start, requested when a name is missing or less than 30 days remain (checked
  * at start and every 12 h), and again, debounced, after an alias appears.
  * Requests run one at a time; `onCert` hands a new certificate to the listener.
+ *
+ * Several nodes on one PostgreSQL database share the certificate through
+ * the database: each check first adopts a stored certificate that will do,
+ * and only the node holding the `acme` lock (`trySingleNodeLock`) orders one;
+ * the others look again shortly after (and on every `check()`).
  */
 export class HttpsManager {
-  readonly tokens = new ChallengeTokens();
+  readonly tokens: ChallengeTokens;
   cert: StoredCert | null = null;
   private queue: Promise<void> = Promise.resolve();
   private debounce: Timer | undefined;
@@ -43,6 +48,7 @@ export class HttpsManager {
     private readonly onCert: (cert: StoredCert) => void | Promise<void>,
   ) {
     this.renewBeforeMs = opts.renewBeforeMs ?? 30 * DAY;
+    this.tokens = new ChallengeTokens(store);
   }
 
   /** The names a certificate should cover now (at most 100: `D` and `admin.D` first). */
@@ -107,11 +113,44 @@ export class HttpsManager {
     }
   }
 
+  /** Takes the stored certificate when it is newer than the one in use (another node ordered it). */
+  private async adoptStored(): Promise<void> {
+    const stored = loadCert(this.store, this.config().domain);
+    if (!stored || (this.cert && stored.issuedAt <= this.cert.issuedAt)) return;
+    this.cert = stored;
+    await this.onCert(stored);
+  }
+
   private async checkNow(): Promise<void> {
     if (this.stopped) return;
     const names = this.wantedNames();
+    await this.adoptStored();
+    if (!this.reason(names)) return;
+    const release = trySingleNodeLock(this.store.engine, "acme");
+    if (!release) {
+      // Another node is ordering: its certificate reaches us through the database.
+      this.log.info("https: another node is requesting the certificate");
+      this.later((this.opts.debounceMs ?? 2000) * 5);
+      return;
+    }
+    try {
+      await this.order(names);
+    } finally {
+      release();
+    }
+  }
+
+  private later(wait: number): void {
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.check(), wait);
+    this.retry.unref?.();
+  }
+
+  private async order(names: string[]): Promise<void> {
+    // It may have finished on another node between our look and the lock.
+    await this.adoptStored();
     const why = this.reason(names);
-    if (!why) return;
+    if (!why || this.stopped) return;
     try {
       const cert = await issueCertificate(
         this.store,
@@ -135,9 +174,7 @@ export class HttpsManager {
         error: String(e),
         retryInMs: wait,
       });
-      clearTimeout(this.retry);
-      this.retry = setTimeout(() => void this.check(), wait);
-      this.retry.unref?.();
+      this.later(wait);
     }
   }
 

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { listAliases } from "../../apps/index.ts";
 import type { Store } from "../../db/index.ts";
 
 /** Let's Encrypt's limit of names on one certificate. */
@@ -21,9 +22,9 @@ export function isCertifiableDomain(domain: string): boolean {
 export function certNames(store: Store, domain: string): string[] {
   const d = domain.toLowerCase().replace(/\.$/, "");
   if (!isCertifiableDomain(d)) return [];
-  const aliases = store.sqlite
-    .query<{ name: string }, []>("SELECT name FROM aliases WHERE type IN ('app', 'redirect') ORDER BY name")
-    .all()
+  // The aliases are the apps concern's table: read through its door (sorted by name there).
+  const aliases = listAliases(store)
+    .filter((a) => a.type === "app" || a.type === "redirect")
     .map((a) => `${a.name}.${d}`);
   return [...new Set([d, `admin.${d}`, ...aliases])];
 }

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { createBackup } from "../../../ops/index.ts";
+import { isPostgresUrl, openEngine, resolveDatabaseTarget } from "../../../db/index.ts";
+import { type BackupInfo, createBackup } from "../../../ops/index.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
 import { humanBytes } from "../../transfer/progress.ts";
@@ -20,8 +21,19 @@ export default defineCommand({
   async run({ args }) {
     const s = session();
     s.localOnly("backup create");
-    const store = await s.openStore({ create: false });
-    const backup = createBackup(store, args.file);
+    const target = resolveDatabaseTarget(s.globals.db);
+    let backup: BackupInfo;
+    if (isPostgresUrl(target)) {
+      // PostgreSQL (--db or FAZT_DATABASE_URL): a portable SQLite snapshot of it.
+      const engine = await openEngine(target);
+      try {
+        backup = createBackup({ engine, path: target }, args.file);
+      } finally {
+        engine.close();
+      }
+    } else {
+      backup = createBackup(await s.openStore({ create: false }), args.file);
+    }
     emit(
       s.globals.format,
       backup,

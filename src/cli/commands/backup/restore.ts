@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { isPostgresUrl, resolveDatabaseTarget } from "../../../db/index.ts";
 import { restoreBackup } from "../../../ops/index.ts";
 import { color, emit } from "../../output.ts";
 import { session } from "../../session.ts";
@@ -15,7 +16,9 @@ export default defineCommand({
   async run({ args }) {
     const s = session();
     s.localOnly("backup restore");
-    const result = await restoreBackup(s.dbPath, args.file);
+    // A postgres:// target (--db or FAZT_DATABASE_URL) is refused by restoreBackup with the command to use.
+    const target = resolveDatabaseTarget(s.globals.db);
+    const result = await restoreBackup(isPostgresUrl(target) ? target : s.dbPath, args.file);
     emit(s.globals.format, result, () =>
       [
         `${color.bold("restored")} ${result.restoredFrom} into ${result.database} (schema ${result.schema})`,

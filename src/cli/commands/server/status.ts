@@ -25,8 +25,6 @@ export default defineCommand({
     const store = await s.openStore({ create: false });
     const config = readConfig(store);
     const owner = findOwner(store);
-    const count = (t: string) =>
-      store.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${t}`).get()?.n ?? 0;
     // The running server's record says where it listens; without one, the stored port is tried.
     const record = findRunningServer(store);
     const live = await probe(
@@ -42,7 +40,7 @@ export default defineCommand({
       env: config.env,
       https: config.https,
       owner: owner?.username ?? null,
-      apps: count("apps"),
+      apps: store.engine.get<{ n: number }>("SELECT count(*) AS n FROM apps")?.n ?? 0,
       running: live.running,
       runningVersion: live.version ?? null,
       runningPort: live.running ? (listening?.port ?? config.port) : null,

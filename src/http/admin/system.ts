@@ -27,7 +27,7 @@ export function systemRoutes(ctx: ServerContext): Hono<AuthEnv> {
     const mem = process.memoryUsage();
     const counts: Record<string, number> = {};
     for (const table of COUNTED) {
-      const row = ctx.store.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${table}`).get();
+      const row = ctx.store.engine.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
       counts[table === "api_keys" ? "keys" : table] = row?.n ?? 0;
     }
     const db = ctx.store.path;

@@ -44,6 +44,7 @@ import {
   uploadBlob,
 } from "../../src/deploy/index.ts";
 import { changeSourceFor, Generation, loadSite, previewKey, SiteCache } from "../../src/hosting/site.ts";
+import { databaseFacts } from "../../src/http/admin/system.ts";
 import { freshDatabase, postgresAvailable } from "../helpers/postgres.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 
@@ -418,6 +419,15 @@ describe.each(engines)("app model on $dialect", ({ dialect, target }) => {
     } finally {
       other.close();
     }
+  });
+
+  test("the health answer's database facts: size and schema number on either engine", () => {
+    const facts = databaseFacts(engine, where);
+    expect(facts.bytes).toBeGreaterThan(0);
+    expect(facts.schema).toBe(
+      store.engine.get<{ n: number }>("SELECT count(*) AS n FROM fazt_migrations")?.n ?? -1,
+    );
+    expect(facts.schema).toBeGreaterThan(0);
   });
 
   test("closes", () => {

@@ -151,10 +151,17 @@ const PREVIEW_KEY = /^preview:([0-9]+):(.+)$/;
  * or an app with no version. A preview key (`previewKey`) reads that kept
  * version of the app, current or not; only the handler's admin gate ever
  * asks for one (http/preview.ts).
+ *
+ * One snapshot for its two reads (the version, then its files), or a version
+ * pruned in between by another writer would load with no files: SQLite's read
+ * transaction has one; PostgreSQL's default (READ COMMITTED) takes a new one
+ * per statement, so the transaction asks for REPEATABLE READ. It must be the
+ * first statement of its own transaction: loadSite is never called inside one.
  */
 export function loadSite(store: AppData, name: string): Site | null {
   const db = store.engine;
   return db.transaction((): Site | null => {
+    if (db.dialect === "postgres") db.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     const preview = PREVIEW_KEY.exec(name);
     if (preview) {
       const version = db.get<VersionRow>(

@@ -392,6 +392,40 @@ describe.each(engines)("app model on $dialect", ({ dialect, target }) => {
     expect(readBlob(store, shop.sha256)).not.toBeNull();
   });
 
+  test("a site is read in one snapshot: a version pruned by another writer mid-read still loads whole", async () => {
+    const out = await deployFiles(store, SETTINGS, {
+      name: "snap",
+      spa: false,
+      files: files({ "index.html": "one", "two.html": "two" }),
+    });
+    const other = await openEngine(where);
+    try {
+      // Between reading the alias and reading the version's files, another node prunes the version.
+      let pruned = false;
+      const racing: AppData = {
+        engine: new Proxy(store.engine, {
+          get(target, prop) {
+            const real = Reflect.get(target, prop, target);
+            if (prop !== "all") return typeof real === "function" ? real.bind(target) : real;
+            return (sql: string, params?: unknown[]) => {
+              if (!pruned && sql.includes("FROM version_files f JOIN blobs")) {
+                pruned = true;
+                other.run("DELETE FROM versions WHERE id = ?", [out.version.id]);
+              }
+              return target.all(sql, params as never);
+            };
+          },
+        }),
+      };
+      const site = loadSite(racing, "snap");
+      expect(pruned).toBe(true);
+      expect(site?.kind === "app" && [...site.files.keys()].sort()).toEqual(["index.html", "two.html"]);
+      expect(loadSite(store, "snap")).toBeNull();
+    } finally {
+      other.close();
+    }
+  });
+
   test("the site cache follows other writers: data_version on SQLite, a bumped Generation on PostgreSQL", async () => {
     const changes = changeSourceFor(store);
     const other = await openEngine(where);

@@ -43,6 +43,24 @@ function findApp(store: AppData, name: string): AppRow | null {
   return store.engine.get<AppRow>("SELECT id, name, current_version_id FROM apps WHERE name = ?", [name]);
 }
 
+/** The advisory-lock class of deploys (an app name is hashed into the second key). */
+const DEPLOY_LOCK_CLASS = 46_100;
+
+/**
+ * Deploys of one app take turns. On SQLite the IMMEDIATE transaction already
+ * serialises every writer; PostgreSQL has no such thing, so two nodes would
+ * both read "no app" or the same last `seq` and one would fail on a unique
+ * key. A transaction-scoped advisory lock per app name makes the second wait
+ * for the first's commit (released with the transaction, also on a kill).
+ */
+function takeDeployTurn(store: AppData, name: string): void {
+  if (store.engine.dialect !== "postgres") return;
+  store.engine.get(
+    `SELECT pg_advisory_xact_lock(${DEPLOY_LOCK_CLASS}, hashtext(?::text)) IS NULL AS locked`,
+    [name],
+  );
+}
+
 /**
  * Records a deploy as a new immutable version and activates it (unless
  * `activate` is false: a preview), all in one transaction: visitors see the whole old site or the whole new one, and a
@@ -58,6 +76,7 @@ export function createVersion(store: AppData, input: NewVersion): { appId: strin
   const hasApi = input.files.some((f) => f.path === "api/main.js");
   const activate = input.activate ?? true;
   const write = (): { appId: string; version: VersionInfo } => {
+    takeDeployTurn(store, name);
     let app = findApp(store, name);
     if (!app) {
       const alias = db.get<{ type: string }>("SELECT type FROM aliases WHERE name = ?", [name]);

@@ -89,3 +89,27 @@ describe.if(postgresAvailable())("PostgreSQL: killed inside the activation", () 
     expect(site?.kind === "app" && site.versionId).toBe(v2.version.id);
   });
 });
+
+describe.if(postgresAvailable())("PostgreSQL: two nodes deploying one app at once", () => {
+  test("both deploys go through, one after the other (versions 1 and 2), for a new app and an existing one", async () => {
+    const url = await freshDatabase();
+    // Migrate once before the race (two fresh processes would otherwise also race to migrate).
+    (await openEngine(url)).close();
+    for (const round of [1, 2]) {
+      const startAt = Date.now() + 1500;
+      const children = [0, 1].map(() =>
+        Bun.spawn(["bun", FIXTURE, url, "twin", "400", String(startAt)], { stdout: "pipe", stderr: "pipe" }),
+      );
+      const outs = await Promise.all(children.map((c) => new Response(c.stdout).text()));
+      for (const out of outs) expect(out).toContain("done");
+      const engine = await openEngine(url);
+      try {
+        const seqs = listVersions({ engine }, "twin").map((v) => v.seq);
+        expect(seqs).toEqual(round === 1 ? [2, 1] : [4, 3, 2, 1]);
+        expect(engine.get<{ n: number }>("SELECT count(*) AS n FROM version_files")?.n).toBe(400 * 2 * round);
+      } finally {
+        engine.close();
+      }
+    }
+  });
+});

@@ -1,8 +1,17 @@
 import { promisify } from "node:util";
 import { brotliCompress, gzip, constants as zlib } from "node:zlib";
 import { FaztError, sha256Hex } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { Engine } from "../db/index.ts";
 import { isCompressible } from "../web/index.ts";
+
+/**
+ * What the app model's stores need: the database behind the data layer's
+ * engine (a `Store` is one; so is `{ engine }` on PostgreSQL). The SQL here
+ * is written once for both engines (db/engine/types.ts).
+ */
+export interface AppData {
+  readonly engine: Engine;
+}
 
 /** Compressed variants are made once, at deploy, for compressible files over this size. */
 const COMPRESS_OVER = 1024;
@@ -10,18 +19,65 @@ const COMPRESS_OVER = 1024;
 const GC_GRACE_MS = 60 * 60 * 1000;
 
 /** Which of `hashes` the store already holds (one query per 500). */
-export function existingBlobs(store: Store, hashes: string[]): Set<string> {
+export function existingBlobs(store: AppData, hashes: string[]): Set<string> {
   const found = new Set<string>();
   for (let i = 0; i < hashes.length; i += 500) {
     const chunk = hashes.slice(i, i + 500);
-    const rows = store.sqlite
-      .query<{ sha256: string }, string[]>(
-        `SELECT sha256 FROM blobs WHERE sha256 IN (${chunk.map(() => "?").join(",")})`,
-      )
-      .all(...chunk);
+    const rows = store.engine.all<{ sha256: string }>(
+      `SELECT sha256 FROM blobs WHERE sha256 IN (${chunk.map(() => "?").join(",")})`,
+      chunk,
+    );
     for (const r of rows) found.add(r.sha256);
   }
   return found;
+}
+
+/** A stored representation of a file's contents: the bytes, or a compressed variant made at deploy. */
+export type BlobEncoding = "identity" | "br" | "gzip";
+
+/** One constant statement per representation: the engine prepares each once (the serving hot path). */
+const READ_BLOB: Record<BlobEncoding, string> = {
+  identity: "SELECT data AS b FROM blobs WHERE sha256 = ?",
+  br: "SELECT br AS b FROM blobs WHERE sha256 = ?",
+  gzip: "SELECT gzip AS b FROM blobs WHERE sha256 = ?",
+};
+
+/** The stored bytes of one content (or its compressed variant); null when absent. */
+export function readBlob(
+  store: AppData,
+  sha256: string,
+  encoding: BlobEncoding = "identity",
+): Uint8Array | null {
+  return store.engine.get<{ b: Uint8Array | null }>(READ_BLOB[encoding], [sha256])?.b ?? null;
+}
+
+/** The size in bytes of one stored content; null when absent. */
+export function blobSize(store: AppData, sha256: string): number | null {
+  return (
+    store.engine.get<{ size: number }>("SELECT size FROM blobs WHERE sha256 = ?", [sha256])?.size ?? null
+  );
+}
+
+/**
+ * The contents of a version's files whose paths start with one of
+ * `prefixes` (e.g. `api/`), by path. Prefixes are compared exactly with
+ * `substr` (LIKE ignores case on SQLite, not on PostgreSQL).
+ */
+export function versionContents(
+  store: AppData,
+  versionId: string,
+  prefixes: readonly string[],
+): Map<string, Uint8Array> {
+  if (prefixes.length === 0) return new Map();
+  const where = prefixes.map(() => "substr(f.path, 1, ?) = ?").join(" OR ");
+  const params: (string | number)[] = [versionId];
+  for (const p of prefixes) params.push(p.length, p);
+  const rows = store.engine.all<{ path: string; data: Uint8Array }>(
+    `SELECT f.path, b.data FROM version_files f JOIN blobs b ON b.sha256 = f.sha256
+     WHERE f.version_id = ? AND (${where})`,
+    params,
+  );
+  return new Map(rows.map((r) => [r.path, new Uint8Array(r.data)]));
 }
 
 const brotliAsync = promisify(brotliCompress);
@@ -72,10 +128,11 @@ export async function prepareBlob(sha256: string, bytes: Uint8Array, mime: strin
 }
 
 /** Writes a prepared blob; a hash already stored is left as it is (contents are shared). */
-export function insertBlob(store: Store, blob: PreparedBlob, now = Date.now()): void {
-  store.sqlite
-    .query("INSERT OR IGNORE INTO blobs (sha256, size, data, br, gzip, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-    .run(blob.sha256, blob.data.byteLength, blob.data, blob.br, blob.gzip, now);
+export function insertBlob(store: AppData, blob: PreparedBlob, now = Date.now()): void {
+  store.engine.run(
+    "INSERT INTO blobs (sha256, size, data, br, gzip, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+    [blob.sha256, blob.data.byteLength, blob.data, blob.br, blob.gzip, now],
+  );
 }
 
 /**
@@ -83,7 +140,7 @@ export function insertBlob(store: Store, blob: PreparedBlob, now = Date.now()): 
  * to it. Storing a hash that exists is a no-op: contents are shared.
  */
 export async function putBlob(
-  store: Store,
+  store: AppData,
   sha256: string,
   bytes: Uint8Array,
   mime: string,
@@ -96,10 +153,22 @@ export async function putBlob(
 }
 
 /** Deletes contents no version references any more (sparing recent uploads). Returns how many. */
-export function collectGarbage(store: Store, now = Date.now()): number {
-  return store.sqlite
-    .query(
-      "DELETE FROM blobs WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM version_files vf WHERE vf.sha256 = blobs.sha256)",
-    )
-    .run(now - GC_GRACE_MS).changes;
+export function collectGarbage(store: AppData, now = Date.now()): number {
+  return store.engine.run(
+    "DELETE FROM blobs WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM version_files vf WHERE vf.sha256 = blobs.sha256)",
+    [now - GC_GRACE_MS],
+  ).changes;
+}
+
+/**
+ * Deletes contents uploaded since `since` by a refused deploy session, unless
+ * a version uses them (inside the caller's transaction).
+ */
+export function dropUnusedBlobs(store: AppData, hashes: readonly string[], since: number): void {
+  for (const h of hashes) {
+    store.engine.run(
+      "DELETE FROM blobs WHERE sha256 = ? AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM version_files WHERE sha256 = ?)",
+      [h, since, h],
+    );
+  }
 }

@@ -5,7 +5,7 @@
  * listed back in full.
  */
 import { FaztError } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { AppData } from "./blobs.ts";
 
 export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const ENV_KEY_RULE = "letters, digits and _, not starting with a digit, at most 128";
@@ -74,7 +74,7 @@ function assertEnvValue(key: string, value: unknown): asserts value is string {
  * MAX_ENV_KEYS keys afterwards: VALIDATION_FAILED naming the key.
  */
 export function updateEnv(
-  store: Store,
+  store: AppData,
   appId: string,
   change: { set?: Record<string, string> | undefined; unset?: readonly string[] | undefined },
   now = Date.now(),
@@ -94,55 +94,56 @@ export function updateEnv(
     }
   }
   if (set.length === 0 && unset.length === 0) return;
-  const db = store.sqlite;
-  const upsert = db.query(
-    `INSERT INTO app_env (app_id, key, value, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  const db = store.engine;
+  db.transaction(
+    () => {
+      for (const key of unset) db.run("DELETE FROM app_env WHERE app_id = ? AND key = ?", [appId, key]);
+      for (const [key, value] of set) {
+        db.run(
+          `INSERT INTO app_env (app_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (app_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+          [appId, key, value, now],
+        );
+      }
+      const n = db.get<{ n: number }>("SELECT count(*) AS n FROM app_env WHERE app_id = ?", [appId])?.n ?? 0;
+      if (n > MAX_ENV_KEYS) {
+        throw new FaztError(
+          "VALIDATION_FAILED",
+          `an app has at most ${MAX_ENV_KEYS} env keys (this would make ${n})`,
+        );
+      }
+    },
+    { immediate: true },
   );
-  const remove = db.query("DELETE FROM app_env WHERE app_id = ? AND key = ?");
-  db.transaction(() => {
-    for (const key of unset) remove.run(appId, key);
-    for (const [key, value] of set) upsert.run(appId, key, value, now);
-    const n =
-      db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM app_env WHERE app_id = ?").get(appId)?.n ??
-      0;
-    if (n > MAX_ENV_KEYS) {
-      throw new FaztError(
-        "VALIDATION_FAILED",
-        `an app has at most ${MAX_ENV_KEYS} env keys (this would make ${n})`,
-      );
-    }
-  }).immediate();
 }
 
 /** Sets `vars` (adding or replacing keys); see `updateEnv`. */
-export function setEnv(store: Store, appId: string, vars: Record<string, string>, now = Date.now()): void {
+export function setEnv(store: AppData, appId: string, vars: Record<string, string>, now = Date.now()): void {
   updateEnv(store, appId, { set: vars }, now);
 }
 
 /** Removes `keys` (missing ones are ignored); see `updateEnv`. */
-export function unsetEnv(store: Store, appId: string, keys: readonly string[]): void {
+export function unsetEnv(store: AppData, appId: string, keys: readonly string[]): void {
   updateEnv(store, appId, { unset: keys });
 }
 
 /** The whole environment, values included: for the sandbox only, never for an API answer. */
-export function readEnv(store: Store, appId: string): Record<string, string> {
-  const rows = store.sqlite
-    .query<{ key: string; value: string }, [string]>(
-      "SELECT key, value FROM app_env WHERE app_id = ? ORDER BY key",
-    )
-    .all(appId);
+export function readEnv(store: AppData, appId: string): Record<string, string> {
+  const rows = store.engine.all<{ key: string; value: string }>(
+    "SELECT key, value FROM app_env WHERE app_id = ? ORDER BY key",
+    [appId],
+  );
   const env: Record<string, string> = Object.create(null);
   for (const r of rows) env[r.key] = r.value;
   return env;
 }
 
 /** Keys with previews, sorted by key: what `GET /api/apps/NAME/env` answers. */
-export function listEnv(store: Store, appId: string): EnvEntry[] {
-  return store.sqlite
-    .query<{ key: string; value: string; updated_at: number }, [string]>(
+export function listEnv(store: AppData, appId: string): EnvEntry[] {
+  return store.engine
+    .all<{ key: string; value: string; updated_at: number }>(
       "SELECT key, value, updated_at FROM app_env WHERE app_id = ? ORDER BY key",
+      [appId],
     )
-    .all(appId)
     .map((r) => ({ key: r.key, ...previewOf(r.value), updatedAt: r.updated_at }));
 }

@@ -5,14 +5,20 @@
  * Deploys write here (deploy/), hosting and the runtime read.
  */
 export { listAliases, removeAlias, setAlias } from "./aliases.ts";
-export { getApp, listApps, listFiles, readFile, removeApp, SEEDED_APPS } from "./apps.ts";
+export { appIdOf, getApp, listApps, listFiles, readFile, removeApp, SEEDED_APPS } from "./apps.ts";
 export {
+  type AppData,
+  type BlobEncoding,
+  blobSize,
   collectGarbage,
+  dropUnusedBlobs,
   existingBlobs,
   insertBlob,
   type PreparedBlob,
   prepareBlob,
   putBlob,
+  readBlob,
+  versionContents,
 } from "./blobs.ts";
 export {
   assertEnvKey,

@@ -3,7 +3,7 @@
  * `app_logs` table, read back by id, trimmed by age and count, and announced
  * to in-process subscribers (the SSE stream) the moment they are written.
  */
-import type { Store } from "../db/index.ts";
+import type { AppData } from "./blobs.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -114,7 +114,7 @@ const toLine = (r: Row): LogLine => ({
 
 /** Writes one line to the app's log and tells this process's subscribers. */
 export function appendLog(
-  store: Store,
+  store: AppData,
   appId: string,
   entry: { level: LogLevel; message: string; requestId?: string | null | undefined },
   now = Date.now(),
@@ -122,11 +122,10 @@ export function appendLog(
   const level: LogLevel = LOG_LEVELS.includes(entry.level) ? entry.level : "info";
   const message = truncateMessage(String(entry.message));
   const requestId = entry.requestId ?? null;
-  const row = store.sqlite
-    .query<{ id: number }, [string, string, string, string | null, number]>(
-      "INSERT INTO app_logs (app_id, level, message, request_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-    )
-    .get(appId, level, message, requestId, now)!;
+  const row = store.engine.get<{ id: number }>(
+    "INSERT INTO app_logs (app_id, level, message, request_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+    [appId, level, message, requestId, now],
+  )!;
   const line: LogLine = { id: row.id, level, message, requestId, createdAt: now };
 
   // A chatty app cannot grow its log without bound between two hourly trims.
@@ -157,37 +156,36 @@ export function appendLog(
  * or polling forward never skips one).
  */
 export function readLogs(
-  store: Store,
+  store: AppData,
   appId: string,
   opts: { limit?: number | undefined; afterId?: number | undefined } = {},
 ): LogLine[] {
   const limit = Math.min(Math.max(Math.trunc(opts.limit ?? DEFAULT_LOG_LIMIT), 1), MAX_LOG_LIMIT);
   if (opts.afterId !== undefined) {
-    return store.sqlite
-      .query<Row, [string, number, number]>(
+    return store.engine
+      .all<Row>(
         "SELECT id, level, message, request_id, created_at FROM app_logs WHERE app_id = ? AND id > ? ORDER BY id LIMIT ?",
+        [appId, opts.afterId, limit],
       )
-      .all(appId, opts.afterId, limit)
       .map(toLine);
   }
-  return store.sqlite
-    .query<Row, [string, number]>(
+  return store.engine
+    .all<Row>(
       "SELECT id, level, message, request_id, created_at FROM app_logs WHERE app_id = ? ORDER BY id DESC LIMIT ?",
+      [appId, limit],
     )
-    .all(appId, limit)
     .reverse()
     .map(toLine);
 }
 
 /** Keeps the newest `max` lines of one app. */
-function capApp(store: Store, appId: string, max: number): number {
-  const cut = store.sqlite
-    .query<{ id: number }, [string, number]>(
-      "SELECT id FROM app_logs WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-    )
-    .get(appId, max);
+function capApp(store: AppData, appId: string, max: number): number {
+  const cut = store.engine.get<{ id: number }>(
+    "SELECT id FROM app_logs WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+    [appId, max],
+  );
   if (!cut) return 0;
-  return store.sqlite.query("DELETE FROM app_logs WHERE app_id = ? AND id <= ?").run(appId, cut.id).changes;
+  return store.engine.run("DELETE FROM app_logs WHERE app_id = ? AND id <= ?", [appId, cut.id]).changes;
 }
 
 /**
@@ -195,17 +193,17 @@ function capApp(store: Store, appId: string, max: number): number {
  * `maxRowsPerApp`. Returns how many lines went. Meant to run hourly.
  */
 export function trimLogs(
-  store: Store,
+  store: AppData,
   opts: { maxAgeMs?: number; maxRowsPerApp?: number; now?: number } = {},
 ): number {
   const maxAge = opts.maxAgeMs ?? DEFAULT_LOG_MAX_AGE_MS;
   const maxRows = opts.maxRowsPerApp ?? DEFAULT_LOG_MAX_ROWS;
   const now = opts.now ?? Date.now();
-  const db = store.sqlite;
-  let removed = db.query("DELETE FROM app_logs WHERE created_at < ?").run(now - maxAge).changes;
-  const over = db
-    .query<{ app_id: string }, [number]>("SELECT app_id FROM app_logs GROUP BY app_id HAVING count(*) > ?")
-    .all(maxRows);
+  const db = store.engine;
+  let removed = db.run("DELETE FROM app_logs WHERE created_at < ?", [now - maxAge]).changes;
+  const over = db.all<{ app_id: string }>("SELECT app_id FROM app_logs GROUP BY app_id HAVING count(*) > ?", [
+    maxRows,
+  ]);
   for (const { app_id } of over) removed += capApp(store, app_id, maxRows);
   return removed;
 }

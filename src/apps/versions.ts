@@ -1,8 +1,7 @@
 import { FaztError, newId, parse } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
 import type { HeaderRule, RedirectRule } from "../web/index.ts";
 import { mimeOf } from "../web/index.ts";
-import { collectGarbage } from "./blobs.ts";
+import { type AppData, collectGarbage } from "./blobs.ts";
 import { appNameSchema } from "./names.ts";
 
 export interface VersionFile {
@@ -40,10 +39,26 @@ interface AppRow {
   current_version_id: string | null;
 }
 
-function findApp(store: Store, name: string): AppRow | null {
-  return store.sqlite
-    .query<AppRow, [string]>("SELECT id, name, current_version_id FROM apps WHERE name = ?")
-    .get(name);
+function findApp(store: AppData, name: string): AppRow | null {
+  return store.engine.get<AppRow>("SELECT id, name, current_version_id FROM apps WHERE name = ?", [name]);
+}
+
+/** The advisory-lock class of deploys (an app name is hashed into the second key). */
+const DEPLOY_LOCK_CLASS = 46_100;
+
+/**
+ * Deploys of one app take turns. On SQLite the IMMEDIATE transaction already
+ * serialises every writer; PostgreSQL has no such thing, so two nodes would
+ * both read "no app" or the same last `seq` and one would fail on a unique
+ * key. A transaction-scoped advisory lock per app name makes the second wait
+ * for the first's commit (released with the transaction, also on a kill).
+ */
+function takeDeployTurn(store: AppData, name: string): void {
+  if (store.engine.dialect !== "postgres") return;
+  store.engine.get(
+    `SELECT pg_advisory_xact_lock(${DEPLOY_LOCK_CLASS}, hashtext(?::text)) IS NULL AS locked`,
+    [name],
+  );
 }
 
 /**
@@ -53,61 +68,70 @@ function findApp(store: Store, name: string): AppRow | null {
  * alias are created on first deploy. Versions beyond `keep` are dropped and
  * contents nothing references any more are collected afterwards.
  */
-export function createVersion(store: Store, input: NewVersion): { appId: string; version: VersionInfo } {
+export function createVersion(store: AppData, input: NewVersion): { appId: string; version: VersionInfo } {
   const name = parse(appNameSchema, input.appName, "name");
-  const db = store.sqlite;
+  const db = store.engine;
   const now = Date.now();
   const bytes = input.files.reduce((n, f) => n + f.size, 0);
   const hasApi = input.files.some((f) => f.path === "api/main.js");
   const activate = input.activate ?? true;
-  const tx = db.transaction((): { appId: string; version: VersionInfo } => {
+  const write = (): { appId: string; version: VersionInfo } => {
+    takeDeployTurn(store, name);
     let app = findApp(store, name);
     if (!app) {
-      const alias = db.query<{ type: string }, [string]>("SELECT type FROM aliases WHERE name = ?").get(name);
+      const alias = db.get<{ type: string }>("SELECT type FROM aliases WHERE name = ?", [name]);
       if (alias) throw new FaztError("CONFLICT", `"${name}" is taken by a ${alias.type} alias`);
       app = { id: newId("app"), name, current_version_id: null };
-      db.query("INSERT INTO apps (id, name, spa, created_at, updated_at) VALUES (?, ?, ?, ?, ?)").run(
+      db.run("INSERT INTO apps (id, name, spa, created_at, updated_at) VALUES (?, ?, ?, ?, ?)", [
         app.id,
         name,
         input.spa,
         now,
         now,
-      );
-      db.query(
-        "INSERT INTO aliases (name, type, app_id, created_at, updated_at) VALUES (?, 'app', ?, ?, ?)",
-      ).run(name, app.id, now, now);
+      ]);
+      db.run("INSERT INTO aliases (name, type, app_id, created_at, updated_at) VALUES (?, 'app', ?, ?, ?)", [
+        name,
+        app.id,
+        now,
+        now,
+      ]);
     }
     const seq =
-      (db
-        .query<{ s: number | null }, [string]>("SELECT max(seq) AS s FROM versions WHERE app_id = ?")
-        .get(app.id)?.s ?? 0) + 1;
+      (db.get<{ s: number | null }>("SELECT max(seq) AS s FROM versions WHERE app_id = ?", [app.id])?.s ??
+        0) + 1;
     const id = newId("ver");
-    db.query(
+    db.run(
       "INSERT INTO versions (id, app_id, seq, message, spa, file_count, bytes, redirects, headers, has_api, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(
-      id,
-      app.id,
-      seq,
-      input.message ?? null,
-      input.spa,
-      input.files.length,
-      bytes,
-      JSON.stringify(input.redirects),
-      JSON.stringify(input.headers),
-      hasApi,
-      now,
+      [
+        id,
+        app.id,
+        seq,
+        input.message ?? null,
+        input.spa,
+        input.files.length,
+        bytes,
+        JSON.stringify(input.redirects),
+        JSON.stringify(input.headers),
+        hasApi,
+        now,
+      ],
     );
-    const insertFile = db.query(
-      "INSERT INTO version_files (version_id, path, sha256, size, mime) VALUES (?, ?, ?, ?, ?)",
-    );
-    for (const f of input.files) insertFile.run(id, f.path, f.sha256, f.size, mimeOf(f.path));
+    for (const f of input.files) {
+      db.run("INSERT INTO version_files (version_id, path, sha256, size, mime) VALUES (?, ?, ?, ?, ?)", [
+        id,
+        f.path,
+        f.sha256,
+        f.size,
+        mimeOf(f.path),
+      ]);
+    }
     if (activate) {
-      db.query("UPDATE apps SET current_version_id = ?, spa = ?, updated_at = ? WHERE id = ?").run(
+      db.run("UPDATE apps SET current_version_id = ?, spa = ?, updated_at = ? WHERE id = ?", [
         id,
         input.spa,
         now,
         app.id,
-      );
+      ]);
     }
     // A preview is the newest version, so it is kept until `keep` newer ones arrive, like any other.
     pruneVersions(store, app.id, input.keep);
@@ -123,12 +147,12 @@ export function createVersion(store: Store, input: NewVersion): { appId: string;
         current: activate,
       },
     };
-  });
+  };
   let result: { appId: string; version: VersionInfo };
   try {
-    result = tx.immediate();
+    result = db.transaction(write, { immediate: true });
   } catch (e) {
-    if (String(e).includes("FOREIGN KEY")) {
+    if (e instanceof FaztError && (e.details as { db?: unknown } | undefined)?.db === "foreign_key") {
       throw new FaztError("VALIDATION_FAILED", "some file contents were never uploaded");
     }
     throw e;
@@ -138,33 +162,29 @@ export function createVersion(store: Store, input: NewVersion): { appId: string;
 }
 
 /** Keeps the newest `keep` versions (and always the current one). */
-function pruneVersions(store: Store, appId: string, keep: number): void {
-  store.sqlite
-    .query(
-      `DELETE FROM versions WHERE app_id = ?1 AND id NOT IN (SELECT id FROM versions WHERE app_id = ?1 ORDER BY seq DESC LIMIT ?2)
-       AND id IS NOT (SELECT current_version_id FROM apps WHERE id = ?1)`,
-    )
-    .run(appId, keep);
+function pruneVersions(store: AppData, appId: string, keep: number): void {
+  store.engine.run(
+    `DELETE FROM versions WHERE app_id = ? AND id NOT IN (SELECT id FROM versions WHERE app_id = ? ORDER BY seq DESC LIMIT ?)
+     AND id NOT IN (SELECT current_version_id FROM apps WHERE id = ? AND current_version_id IS NOT NULL)`,
+    [appId, appId, keep, appId],
+  );
 }
 
-export function listVersions(store: Store, appName: string): VersionInfo[] {
+export function listVersions(store: AppData, appName: string): VersionInfo[] {
   const app = findApp(store, appName);
   if (!app) throw new FaztError("NOT_FOUND", `no app named "${appName}"`);
-  return store.sqlite
-    .query<
-      {
-        id: string;
-        seq: number;
-        message: string | null;
-        file_count: number;
-        bytes: number;
-        created_at: number;
-      },
-      [string]
-    >(
+  return store.engine
+    .all<{
+      id: string;
+      seq: number;
+      message: string | null;
+      file_count: number;
+      bytes: number;
+      created_at: number;
+    }>(
       "SELECT id, seq, message, file_count, bytes, created_at FROM versions WHERE app_id = ? ORDER BY seq DESC",
+      [app.id],
     )
-    .all(app.id)
     .map((r) => ({
       id: r.id,
       seq: r.seq,
@@ -180,7 +200,7 @@ export function listVersions(store: Store, appName: string): VersionInfo[] {
  * Re-activates a kept version: by default the one before the current one,
  * or `to` (a version id). One UPDATE, so it is instant and atomic.
  */
-export function rollback(store: Store, appName: string, to?: string): VersionInfo {
+export function rollback(store: AppData, appName: string, to?: string): VersionInfo {
   const versions = listVersions(store, appName);
   const currentIdx = versions.findIndex((v) => v.current);
   const target = to
@@ -192,10 +212,9 @@ export function rollback(store: Store, appName: string, to?: string): VersionInf
       to ? `no kept version ${to} of "${appName}"` : `"${appName}" has no earlier version to roll back to`,
     );
   }
-  store.sqlite
-    .query(
-      "UPDATE apps SET current_version_id = ?, spa = (SELECT spa FROM versions WHERE id = ?), updated_at = ? WHERE name = ?",
-    )
-    .run(target.id, target.id, Date.now(), appName);
+  store.engine.run(
+    "UPDATE apps SET current_version_id = ?, spa = (SELECT spa FROM versions WHERE id = ?), updated_at = ? WHERE name = ?",
+    [target.id, target.id, Date.now(), appName],
+  );
   return { ...target, current: true };
 }

@@ -10,6 +10,7 @@ export {
   type DeployOutcome,
   type DeploySettings,
   deployFiles,
+  deploySessionApp,
   finishDeploy,
   startDeploy,
   uploadBlob,

@@ -1,15 +1,17 @@
 import {
+  type AppData,
   appendLog,
   createVersion,
+  dropUnusedBlobs,
   existingBlobs,
   insertBlob,
   type PreparedBlob,
   prepareBlob,
   putBlob,
+  readBlob,
   type VersionInfo,
 } from "../apps/index.ts";
 import { FaztError, newId, sha256Hex } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
 import { type HeaderRule, mimeOf, parseHeaders, parseRedirects, type RedirectRule } from "../web/index.ts";
 import { checkManifest, type DeployLimits, type Manifest } from "./manifest.ts";
 import { deployWarnings, logDeployWarnings } from "./warnings.ts";
@@ -59,19 +61,12 @@ function parseRules(read: (path: string) => Uint8Array | null): {
   };
 }
 
-function readBlob(store: Store, sha256: string): Uint8Array | null {
-  return (
-    store.sqlite.query<{ data: Uint8Array }, [string]>("SELECT data FROM blobs WHERE sha256 = ?").get(sha256)
-      ?.data ?? null
-  );
-}
-
 /**
  * `POST /api/deploys`: checks the whole manifest, records a session and
  * answers which contents the server lacks. Nothing else is written.
  */
 export function startDeploy(
-  store: Store,
+  store: AppData,
   limits: DeployLimits,
   input: unknown,
 ): { id: string; missing: string[] } {
@@ -81,35 +76,43 @@ export function startDeploy(
   const missing = hashes.filter((h) => !have.has(h));
   const id = newId("dep");
   const now = Date.now();
-  const db = store.sqlite;
-  db.transaction(() => {
-    db.query("DELETE FROM deploys WHERE expires_at < ?").run(now);
-    db.query(
-      "INSERT INTO deploys (id, app_name, manifest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-    ).run(
-      id,
-      manifest.name,
-      JSON.stringify({ manifest, missing } satisfies SessionRow),
-      now,
-      now + SESSION_MS,
-    );
-  }).immediate();
+  const db = store.engine;
+  db.transaction(
+    () => {
+      db.run("DELETE FROM deploys WHERE expires_at < ?", [now]);
+      db.run("INSERT INTO deploys (id, app_name, manifest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)", [
+        id,
+        manifest.name,
+        JSON.stringify({ manifest, missing } satisfies SessionRow),
+        now,
+        now + SESSION_MS,
+      ]);
+    },
+    { immediate: true },
+  );
   return { id, missing };
 }
 
-function loadSession(store: Store, id: string): SessionRow & { createdAt: number } {
-  const row = store.sqlite
-    .query<{ manifest: string; created_at: number }, [string, number]>(
-      "SELECT manifest, created_at FROM deploys WHERE id = ? AND expires_at >= ?",
-    )
-    .get(id, Date.now());
+/** The app a deploy session was opened for, or null for an unknown id (the admin routes check keys with it). */
+export function deploySessionApp(store: AppData, id: string): string | null {
+  return (
+    store.engine.get<{ app_name: string }>("SELECT app_name FROM deploys WHERE id = ?", [id])?.app_name ??
+    null
+  );
+}
+
+function loadSession(store: AppData, id: string): SessionRow & { createdAt: number } {
+  const row = store.engine.get<{ manifest: string; created_at: number }>(
+    "SELECT manifest, created_at FROM deploys WHERE id = ? AND expires_at >= ?",
+    [id, Date.now()],
+  );
   if (!row) throw new FaztError("NOT_FOUND", `no open deploy ${id} (it finished, failed or expired)`);
   return { ...(JSON.parse(row.manifest) as SessionRow), createdAt: row.created_at };
 }
 
 /** `PUT /api/deploys/ID/blobs/SHA256`: one file's contents, checked against its hash and the manifest. */
 export function uploadBlob(
-  store: Store,
+  store: AppData,
   id: string,
   sha256: string,
   bytes: Uint8Array,
@@ -131,7 +134,7 @@ export function uploadBlob(
  * transaction. Missing contents are a 400 that lists them (the session stays
  * open to upload them); bad rules end the session and drop what it uploaded.
  */
-export function finishDeploy(store: Store, settings: DeploySettings, id: string): DeployOutcome {
+export function finishDeploy(store: AppData, settings: DeploySettings, id: string): DeployOutcome {
   const session = loadSession(store, id);
   const { manifest } = session;
   const have = existingBlobs(store, session.missing);
@@ -153,7 +156,10 @@ export function finishDeploy(store: Store, settings: DeploySettings, id: string)
     throw err;
   }
   const { appId, version } = activate(store, settings, manifest, rules, () => {
-    store.sqlite.query("DELETE FROM deploys WHERE id = ?").run(id);
+    // The session is consumed by the same transaction that activates: a second finish finds nothing.
+    if (store.engine.run("DELETE FROM deploys WHERE id = ?", [id]).changes === 0) {
+      throw new FaztError("NOT_FOUND", `no open deploy ${id} (it finished, failed or expired)`);
+    }
   });
   const sizes = new Map(manifest.files.map((f) => [f.sha256, f.size]));
   const uploadedBytes = session.missing.reduce((n, h) => n + (sizes.get(h) ?? 0), 0);
@@ -166,7 +172,7 @@ export function finishDeploy(store: Store, settings: DeploySettings, id: string)
 
 /** Checked after activation, so a warning never stops a deploy (static files first). */
 function warn(
-  store: Store,
+  store: AppData,
   manifest: Manifest,
   appId: string,
   version: VersionInfo,
@@ -187,14 +193,14 @@ function warn(
  * transaction — all of it or nothing.
  */
 function activate(
-  store: Store,
+  store: AppData,
   settings: DeploySettings,
   manifest: Manifest,
   rules: ReturnType<typeof parseRules>,
   first: () => void,
 ): { appId: string; version: VersionInfo } {
-  const { appId, version } = store.sqlite
-    .transaction(() => {
+  const { appId, version } = store.engine.transaction(
+    () => {
       first();
       return createVersion(store, {
         appName: manifest.name,
@@ -206,22 +212,22 @@ function activate(
         keep: settings.keepVersions,
         activate: !manifest.preview,
       });
-    })
-    .immediate();
+    },
+    { immediate: true },
+  );
   for (const message of rules.warnings) appendLog(store, appId, { level: "warn", message });
   return { appId, version };
 }
 
 /** Ends a refused session and removes the contents it uploaded that nothing else uses. */
-function abandon(store: Store, id: string, session: SessionRow & { createdAt: number }): void {
-  const db = store.sqlite;
-  db.transaction(() => {
-    db.query("DELETE FROM deploys WHERE id = ?").run(id);
-    const drop = db.query(
-      "DELETE FROM blobs WHERE sha256 = ? AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM version_files WHERE sha256 = ?)",
-    );
-    for (const h of session.missing) drop.run(h, session.createdAt, h);
-  }).immediate();
+function abandon(store: AppData, id: string, session: SessionRow & { createdAt: number }): void {
+  store.engine.transaction(
+    () => {
+      store.engine.run("DELETE FROM deploys WHERE id = ?", [id]);
+      dropUnusedBlobs(store, session.missing, session.createdAt);
+    },
+    { immediate: true },
+  );
 }
 
 /**
@@ -230,7 +236,7 @@ function abandon(store: Store, id: string, session: SessionRow & { createdAt: nu
  * transaction, so a refusal or a crash changes nothing.
  */
 export async function deployFiles(
-  store: Store,
+  store: AppData,
   settings: DeploySettings,
   input: { name: string; spa: boolean; message?: string | null | undefined; files: ZipFile[] },
 ): Promise<DeployOutcome> {

@@ -4,8 +4,7 @@
  * result carries them as `warnings`, and the app's log keeps them.
  */
 
-import { appendLog, checkApiCode, formatProblem, isApiScript } from "../apps/index.ts";
-import type { Store } from "../db/index.ts";
+import { type AppData, appendLog, checkApiCode, formatProblem, isApiScript } from "../apps/index.ts";
 
 const decoder = new TextDecoder();
 
@@ -30,7 +29,7 @@ export function deployWarnings(
 
 /** The warnings in the app's log, one line each, naming the version. */
 export function logDeployWarnings(
-  store: Store,
+  store: AppData,
   appId: string,
   seq: number,
   warnings: readonly string[],

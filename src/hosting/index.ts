@@ -8,4 +8,4 @@ export { prefersHtml } from "./negotiate.ts";
 export { baseHeaders, type Common } from "./respond.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
 export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";
-export { previewKey } from "./site.ts";
+export { type ChangeSource, changeSourceFor, Generation, previewKey } from "./site.ts";

@@ -1,4 +1,4 @@
-import type { Store } from "../db/index.ts";
+import { type AppData, readBlob } from "../apps/index.ts";
 import { HSTS } from "../web/index.ts";
 import type { ContentCache } from "./content-cache.ts";
 import { type Encoding, pickEncoding } from "./negotiate.ts";
@@ -7,26 +7,18 @@ import type { SiteFile } from "./site.ts";
 
 /** Reads file contents (or a compressed variant) through the memory cache. */
 export class ContentReader {
-  readonly #queries;
-
   constructor(
-    readonly store: Store,
+    readonly store: AppData,
     readonly cache: ContentCache,
-  ) {
-    const q = (col: string) =>
-      store.sqlite.query<{ b: Uint8Array | null }, [string]>(
-        `SELECT ${col} AS b FROM blobs WHERE sha256 = ?`,
-      );
-    this.#queries = { identity: q("data"), br: q("br"), gzip: q("gzip") };
-  }
+  ) {}
 
   read(sha256: string, encoding: Encoding): Uint8Array | null {
     const key = encoding === "identity" ? sha256 : `${sha256}:${encoding}`;
     let bytes = this.cache.get(key);
     if (bytes === undefined) {
-      const row = this.#queries[encoding].get(sha256);
-      if (!row?.b) return null;
-      bytes = row.b;
+      const found = readBlob(this.store, sha256, encoding);
+      if (!found) return null;
+      bytes = found;
       this.cache.set(key, bytes);
     }
     return bytes;

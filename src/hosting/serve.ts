@@ -1,12 +1,13 @@
+import type { AppData } from "../apps/index.ts";
 import { FaztError, splitUrl } from "../core/index.ts";
-import type { Config, Store } from "../db/index.ts";
+import type { Config } from "../db/index.ts";
 import { type CompiledRedirect, findRedirect, headersFor } from "../web/index.ts";
 import { ContentCache } from "./content-cache.ts";
 import { prefersHtml } from "./negotiate.ts";
 import { ADD_SLASH, DROP_SLASH, filePage, requestedFile } from "./pages.ts";
 import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
 import { NOT_FOUND_HTML } from "./seeded-pages.ts";
-import { type AppSite, isHiddenPath, SiteCache, type SiteFile } from "./site.ts";
+import { type AppSite, type ChangeSource, isHiddenPath, SiteCache, type SiteFile } from "./site.ts";
 
 /** Who is signed in, if anyone; the accounts issue provides the real one. */
 export type UserOf = (req: Request) => unknown | null;
@@ -96,13 +97,19 @@ function withQuery(target: string, query: string): string {
 const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
 const isPrivatePath = (path: string) => path === "/private" || path.startsWith("/private/");
 
+/**
+ * `changes`: what tells the site cache that other writers changed the
+ * database (site.ts `changeSourceFor` by default: SQLite's data_version; on
+ * PostgreSQL a `Generation` that the node's notification listener bumps).
+ */
 export function createHosting(
-  store: Store,
+  store: AppData,
   config: Pick<Config, "cacheBytes">,
   userOf: UserOf = () => null,
   api?: ApiHandler,
+  opts: { changes?: ChangeSource } = {},
 ): Hosting {
-  const sites = new SiteCache(store);
+  const sites = new SiteCache(store, opts.changes);
   const cache = new ContentCache(config.cacheBytes);
   const reader = new ContentReader(store, cache);
 

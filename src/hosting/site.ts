@@ -1,5 +1,4 @@
-import type { Store } from "../db/index.ts";
-import { dataVersionProbe } from "../db/index.ts";
+import type { AppData } from "../apps/index.ts";
 import {
   compileHeaders,
   compileRedirects,
@@ -101,13 +100,14 @@ interface VersionRow {
 }
 
 /** The servable files and rules of one version (inside the caller's transaction). */
-function siteOf(store: Store, name: string, v: VersionRow): AppSite {
-  const rows = store.sqlite
-    .query<FileRow, [string]>(
-      `SELECT f.path, f.sha256, f.size, f.mime, b.br IS NOT NULL AS has_br, b.gzip IS NOT NULL AS has_gzip
-       FROM version_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.version_id = ?`,
-    )
-    .all(v.version_id);
+function siteOf(store: AppData, name: string, v: VersionRow): AppSite {
+  // CASE, not `IS NOT NULL`: PostgreSQL answers a comparison with a boolean, SQLite with 0/1.
+  const rows = store.engine.all<FileRow>(
+    `SELECT f.path, f.sha256, f.size, f.mime,
+       CASE WHEN b.br IS NULL THEN 0 ELSE 1 END AS has_br, CASE WHEN b.gzip IS NULL THEN 0 ELSE 1 END AS has_gzip
+     FROM version_files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.version_id = ?`,
+    [v.version_id],
+  );
   const files = new Map<string, SiteFile>();
   for (const r of rows) {
     // `api/` is the app's code, run by the runtime from its own copy: never a static file.
@@ -151,27 +151,32 @@ const PREVIEW_KEY = /^preview:([0-9]+):(.+)$/;
  * or an app with no version. A preview key (`previewKey`) reads that kept
  * version of the app, current or not; only the handler's admin gate ever
  * asks for one (http/preview.ts).
+ *
+ * One snapshot for its two reads (the version, then its files), or a version
+ * pruned in between by another writer would load with no files: SQLite's read
+ * transaction has one; PostgreSQL's default (READ COMMITTED) takes a new one
+ * per statement, so the transaction asks for REPEATABLE READ. It must be the
+ * first statement of its own transaction: loadSite is never called inside one.
  */
-export function loadSite(store: Store, name: string): Site | null {
-  const db = store.sqlite;
+export function loadSite(store: AppData, name: string): Site | null {
+  const db = store.engine;
   return db.transaction((): Site | null => {
+    if (db.dialect === "postgres") db.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     const preview = PREVIEW_KEY.exec(name);
     if (preview) {
-      const version = db
-        .query<VersionRow, [string, number]>(
-          `SELECT a.id AS app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
-           FROM apps a JOIN versions v ON v.app_id = a.id WHERE a.name = ? AND v.seq = ?`,
-        )
-        .get(preview[2]!, Number(preview[1]));
+      const version = db.get<VersionRow>(
+        `SELECT a.id AS app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
+         FROM apps a JOIN versions v ON v.app_id = a.id WHERE a.name = ? AND v.seq = ?`,
+        [preview[2]!, Number(preview[1])],
+      );
       return version ? siteOf(store, name, version) : null;
     }
-    const alias = db
-      .query<AliasRow, [string]>(
-        `SELECT al.type, al.url, al.app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
-         FROM aliases al LEFT JOIN apps a ON a.id = al.app_id LEFT JOIN versions v ON v.id = a.current_version_id
-         WHERE al.name = ?`,
-      )
-      .get(name);
+    const alias = db.get<AliasRow>(
+      `SELECT al.type, al.url, al.app_id, a.name AS app_name, v.id AS version_id, v.spa, v.has_api, v.redirects, v.headers
+       FROM aliases al LEFT JOIN apps a ON a.id = al.app_id LEFT JOIN versions v ON v.id = a.current_version_id
+       WHERE al.name = ?`,
+      [name],
+    );
     if (!alias) return null;
     if (alias.type === "redirect") return { kind: "redirect", url: alias.url ?? "/" };
     if (alias.type === "reserved") return { kind: "reserved" };
@@ -185,23 +190,66 @@ export function loadSite(store: Store, name: string): Site | null {
       redirects: alias.redirects,
       headers: alias.headers,
     });
-  })();
+  });
+}
+
+/**
+ * Tells the site cache whether the database changed since it last looked,
+ * through a number that moves whenever another writer committed: another
+ * process on the SQLite file, or another node on PostgreSQL.
+ */
+export interface ChangeSource {
+  generation(): number;
+}
+
+/**
+ * A generation moved from outside: on PostgreSQL there is no `data_version`,
+ * so whoever hears the other nodes (a `LISTEN` on the database) calls `bump()`.
+ */
+export class Generation implements ChangeSource {
+  #n = 0;
+  generation(): number {
+    return this.#n;
+  }
+  bump(): void {
+    this.#n++;
+  }
+}
+
+/**
+ * SQLite's `PRAGMA data_version` moves on every commit made by a connection
+ * other than this one, and reading it costs no disk access. PostgreSQL has no
+ * such thing: a `Generation` that the node's notification listener bumps.
+ */
+export function changeSourceFor(store: AppData): ChangeSource {
+  const engine = store.engine;
+  if (engine.dialect === "sqlite") {
+    return {
+      generation: () => engine.get<{ data_version: number }>("PRAGMA data_version")?.data_version ?? 0,
+    };
+  }
+  return new Generation();
 }
 
 /**
  * Sites by name, loaded on first request. Dropped whole when this process
- * changes apps or aliases (`invalidate`), and when another process wrote the
- * database (`PRAGMA data_version` moved; checked at most every 250 ms).
+ * changes apps or aliases (`invalidate`), and when another writer changed the
+ * database (the `ChangeSource` moved; checked at most every 250 ms).
  */
 export class SiteCache {
   readonly #sites = new Map<string, Site | null>();
   /** Set by a timer every 250 ms, so the hot path reads a boolean instead of a clock. */
   #recheck = true;
-  readonly #otherWrote: () => boolean;
+  readonly #changes: ChangeSource;
+  #seen: number;
   readonly #timer: ReturnType<typeof setInterval>;
 
-  constructor(readonly store: Store) {
-    this.#otherWrote = dataVersionProbe(store);
+  constructor(
+    readonly store: AppData,
+    changes: ChangeSource = changeSourceFor(store),
+  ) {
+    this.#changes = changes;
+    this.#seen = changes.generation();
     this.#timer = setInterval(() => {
       this.#recheck = true;
     }, 250);
@@ -211,7 +259,11 @@ export class SiteCache {
   get(name: string): Site | null {
     if (this.#recheck) {
       this.#recheck = false;
-      if (this.#otherWrote()) this.#sites.clear();
+      const now = this.#changes.generation();
+      if (now !== this.#seen) {
+        this.#seen = now;
+        this.#sites.clear();
+      }
     }
     let site = this.#sites.get(name);
     if (site === undefined) {

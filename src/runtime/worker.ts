@@ -7,7 +7,7 @@
  * for each other; src/db/open.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
-import { appendLog, type LogLevel, readEnv } from "../apps/index.ts";
+import { appendLog, type LogLevel, readEnv, versionContents } from "../apps/index.ts";
 import { FaztError } from "../core/index.ts";
 import { openStore, type Store } from "../db/index.ts";
 import { createStorage, type Storage } from "../storage/index.ts";
@@ -49,13 +49,7 @@ setInterval(() => {
 
 /** The version's api/ and private/ files, read once per runtime. */
 function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
-  const rows = db.sqlite
-    .query<{ path: string; data: Uint8Array }, [string]>(
-      `SELECT f.path, b.data FROM version_files f JOIN blobs b ON b.sha256 = f.sha256
-       WHERE f.version_id = ? AND (f.path LIKE 'api/%' OR f.path LIKE 'private/%')`,
-    )
-    .all(versionId);
-  return new Map(rows.map((r) => [r.path, new Uint8Array(r.data)]));
+  return versionContents(db, versionId, ["api/", "private/"]);
 }
 
 /** Storage calls answered as JSON text straight from the stored documents (no parse and re-serialise). */

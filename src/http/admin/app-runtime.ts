@@ -1,6 +1,7 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
 import {
+  appIdOf,
   DEFAULT_LOG_LIMIT,
   ENV_KEY_PATTERN,
   ENV_KEY_RULE,
@@ -12,8 +13,7 @@ import {
   subscribeLogs,
   updateEnv,
 } from "../../apps/index.ts";
-import { FaztError, parse } from "../../core/index.ts";
-import type { Store } from "../../db/index.ts";
+import { parse } from "../../core/index.ts";
 import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
@@ -70,13 +70,6 @@ const envBody = v.strictObject({
   set: v.optional(envSet),
   unset: v.optional(v.array(envKey)),
 });
-
-/** NAME → the app's id, or 404. */
-function appIdOf(store: Store, name: string): string {
-  const row = store.sqlite.query<{ id: string }, [string]>("SELECT id FROM apps WHERE name = ?").get(name);
-  if (!row) throw new FaztError("NOT_FOUND", `no app named "${name}"`);
-  return row.id;
-}
 
 /** Open log streams, so a stopping server can end them instead of waiting for their clients. */
 const openStreams = new Set<() => void>();

@@ -5,6 +5,7 @@ import { FaztError, parse } from "../../core/index.ts";
 import {
   type DeployOutcome,
   deployFiles,
+  deploySessionApp,
   finishDeploy,
   readZip,
   startDeploy,
@@ -41,10 +42,7 @@ export function deployRoutes(ctx: ServerContext): Hono<AuthEnv> {
    * other apps may neither upload into it nor finish it (unknown ids pass on,
    * to the deploy code's 404).
    */
-  const sessionApp = (id: string): string | null =>
-    ctx.store.sqlite
-      .query<{ app_name: string }, [string]>("SELECT app_name FROM deploys WHERE id = ?")
-      .get(id)?.app_name ?? null;
+  const sessionApp = (id: string): string | null => deploySessionApp(ctx.store, id);
   type WithPrincipal = { get(k: "principal"): Principal };
   const assertMaySession = (c: WithPrincipal, id: string) => {
     const app = sessionApp(id);

@@ -1,5 +1,6 @@
 import { Hono } from "hono/quick";
 import * as v from "valibot";
+import { appIdOf as appIdOfApp } from "../../apps/index.ts";
 import { FaztError, parse } from "../../core/index.ts";
 import {
   checkBlobPath,
@@ -50,13 +51,7 @@ export function storageRoutes(ctx: ServerContext): Hono<AuthEnv> {
   app.use("/:name/storage", auth);
   app.use("/:name/storage/*", auth);
 
-  const appIdOf = (name: string): string => {
-    const row = ctx.store.sqlite
-      .query<{ id: string }, [string]>("SELECT id FROM apps WHERE name = ?")
-      .get(name);
-    if (!row) throw new FaztError("NOT_FOUND", `no app named "${name}"`);
-    return row.id;
-  };
+  const appIdOf = (name: string): string => appIdOfApp(ctx.store, name);
 
   app.get("/:name/storage", (c) => {
     const q = parse(scopeSchema, c.req.query(), "query");

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { Hono } from "hono/quick";
 import { COMMIT, VERSION } from "../../core/index.ts";
-import { configPatchSchema, schemaVersion, writeConfig } from "../../db/index.ts";
+import { configPatchSchema, type Engine, writeConfig } from "../../db/index.ts";
 import { readJson } from "../../web/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ok } from "../envelope.ts";
@@ -18,6 +18,20 @@ function fileSize(path: string): number {
   }
 }
 
+/**
+ * The health answer's `database`: its size (the SQLite file with its WAL, or
+ * what PostgreSQL counts for the database) and the schema's migration number
+ * (`fazt_migrations` holds the same numbers on both engines, db/migrate.ts).
+ */
+export function databaseFacts(engine: Engine, sqlitePath: string): { bytes: number; schema: number } {
+  const bytes =
+    engine.dialect === "postgres"
+      ? (engine.get<{ n: number }>("SELECT pg_database_size(current_database()) AS n")?.n ?? 0)
+      : fileSize(sqlitePath) + fileSize(`${sqlitePath}-wal`);
+  const schema = engine.get<{ n: number | null }>("SELECT max(number) AS n FROM fazt_migrations")?.n ?? 0;
+  return { bytes, schema };
+}
+
 /** `GET /api/system/health` and `GET|PUT /api/system/config`, for admins. */
 export function systemRoutes(ctx: ServerContext): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -27,20 +41,16 @@ export function systemRoutes(ctx: ServerContext): Hono<AuthEnv> {
     const mem = process.memoryUsage();
     const counts: Record<string, number> = {};
     for (const table of COUNTED) {
-      const row = ctx.store.sqlite.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${table}`).get();
+      const row = ctx.store.engine.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
       counts[table === "api_keys" ? "keys" : table] = row?.n ?? 0;
     }
-    const db = ctx.store.path;
     return ok({
       status: "ok",
       version: VERSION,
       commit: COMMIT,
       uptimeMs: Date.now() - ctx.startedAt,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
-      database: {
-        bytes: fileSize(db) + fileSize(`${db}-wal`),
-        schema: schemaVersion(ctx.store.sqlite),
-      },
+      database: databaseFacts(ctx.store.engine, ctx.store.path),
       counts,
     });
   });

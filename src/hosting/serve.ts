@@ -3,6 +3,7 @@ import { splitUrl } from "../core/url.ts";
 import type { Config } from "../db/config.ts";
 import type { Store } from "../db/open.ts";
 import { ContentCache } from "./content-cache.ts";
+import { DiskCache, diskCacheDir, pruneDiskCache } from "./disk-cache.ts";
 import { prefersHtml } from "./negotiate.ts";
 import { ADD_SLASH, DROP_SLASH, filePage, requestedFile } from "./pages.ts";
 import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
@@ -12,6 +13,18 @@ import { type AppSite, isHiddenPath, SiteCache, type SiteFile } from "./site.ts"
 
 /** Who is signed in, if anyone; the accounts issue provides the real one. */
 export type UserOf = (req: Request) => unknown | null;
+
+/**
+ * Thrown by a listener thread's `UserOf` and `ApiHandler`
+ * (http/listener-worker.ts), which have no sessions and no app code: the
+ * request is answered by the main thread instead. Thrown before anything of
+ * the request was read or answered.
+ */
+export class HandOff extends Error {
+  constructor() {
+    super("answered by the main thread");
+  }
+}
 
 /** Where a 200 rule sent a request under `/api`: the path and query app code sees. */
 export interface RewrittenUrl {
@@ -43,11 +56,32 @@ export interface Hosting {
     path: string,
     query: string,
   ): Response | Promise<Response>;
-  /** Apps or aliases changed in this process: forget what was resolved. */
+  /** Apps or aliases changed in this process: forget what was resolved, in every listener. */
   invalidate(): void;
   close(): void;
   readonly cache: ContentCache;
+  /** What the listener threads share with this one (http/listeners.ts). */
+  readonly shared: HostingShared;
+  /** Removes cached files no version uses (with `toBound`, also the oldest past the bound: at start). */
+  pruneDisk(opts?: { toBound?: boolean }): { removed: number; bytes: number };
 }
+
+/** Counters in shared memory (`SharedArrayBuffer`), the same for every listener thread. */
+export interface HostingShared {
+  /** [0]: bumped on every `invalidate` (hosting/site.ts). */
+  sites: Int32Array;
+  /** [0]: KiB in the disk cache, [1]: prunes so far (hosting/disk-cache.ts). */
+  disk: Int32Array;
+}
+
+export interface HostingOptions {
+  /** Given to a listener thread: the counters of the main thread's hosting. */
+  shared?: HostingShared;
+  /** Large files sent from a disk cache beside the database (default: unless it is in memory). */
+  disk?: boolean;
+}
+
+const sharedCounters = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
 
 const NOT_FOUND_BYTES = new TextEncoder().encode(NOT_FOUND_HTML);
 
@@ -103,10 +137,14 @@ export function createHosting(
   config: Pick<Config, "cacheBytes">,
   userOf: UserOf = () => null,
   api?: ApiHandler,
+  opts: HostingOptions = {},
 ): Hosting {
-  const sites = new SiteCache(store);
+  const shared = opts.shared ?? { sites: sharedCounters(1), disk: sharedCounters(2) };
+  const sites = new SiteCache(store, shared.sites);
   const cache = new ContentCache(config.cacheBytes);
-  const reader = new ContentReader(store, cache);
+  const onDisk = (opts.disk ?? true) && store.path !== ":memory:" && store.path !== "";
+  const diskDir = diskCacheDir(store.path);
+  const reader = new ContentReader(store, cache, onDisk ? new DiskCache(diskDir, shared.disk) : null);
 
   /** The 404 app's page with status 404 (or a built-in one if it was never seeded). */
   function instanceNotFound(req: Request, common: Common): Response {
@@ -276,10 +314,16 @@ export function createHosting(
     return notFound(req, site, common, path);
   }
 
+  const live = store.sqlite.query<{ one: number }, [string]>("SELECT 1 AS one FROM blobs WHERE sha256 = ?");
   return {
     cache,
+    shared,
     invalidate: () => sites.invalidate(),
     close: () => sites.close(),
+    pruneDisk: (o = {}) =>
+      onDisk
+        ? pruneDiskCache(diskDir, shared.disk, (sha) => live.get(sha) !== null, o)
+        : { removed: 0, bytes: 0 },
     serve(req, name, common, path, query) {
       const site = name === null ? null : sites.get(name);
       if (site === null) {

@@ -189,9 +189,12 @@ export function loadSite(store: Store, name: string): Site | null {
 }
 
 /**
- * Sites by name, loaded on first request. Dropped whole when this process
- * changes apps or aliases (`invalidate`), and when another process wrote the
- * database (`PRAGMA data_version` moved; checked at most every 250 ms).
+ * Sites by name, loaded on first request. Dropped whole when apps or aliases
+ * change: through `invalidate` in this process, which bumps `generation`, a
+ * counter in memory every listener thread shares and checks on each request
+ * (so every listener serves a change as soon as the API has answered), and
+ * when another process wrote the database (`PRAGMA data_version` moved;
+ * checked at most every 250 ms).
  */
 export class SiteCache {
   readonly #sites = new Map<string, Site | null>();
@@ -199,9 +202,14 @@ export class SiteCache {
   #recheck = true;
   readonly #otherWrote: () => boolean;
   readonly #timer: ReturnType<typeof setInterval>;
+  #seen: number;
 
-  constructor(readonly store: Store) {
+  constructor(
+    readonly store: Store,
+    readonly generation: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
+  ) {
     this.#otherWrote = dataVersionProbe(store);
+    this.#seen = Atomics.load(generation, 0);
     this.#timer = setInterval(() => {
       this.#recheck = true;
     }, 250);
@@ -209,6 +217,11 @@ export class SiteCache {
   }
 
   get(name: string): Site | null {
+    const generation = Atomics.load(this.generation, 0);
+    if (generation !== this.#seen) {
+      this.#seen = generation;
+      this.#sites.clear();
+    }
     if (this.#recheck) {
       this.#recheck = false;
       if (this.#otherWrote()) this.#sites.clear();
@@ -224,6 +237,7 @@ export class SiteCache {
   }
 
   invalidate(): void {
+    this.#seen = Atomics.add(this.generation, 0, 1) + 1;
     this.#sites.clear();
   }
 

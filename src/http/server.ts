@@ -8,11 +8,14 @@ import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
 import { createHandler, type Handler } from "./handler.ts";
 import { capInFlight } from "./in-flight.ts";
+import { type Listeners, listenerCount, startListeners } from "./listeners.ts";
 
 export interface RunningServer {
   server: Server<undefined>;
   port: number;
   url: string;
+  /** The listener threads beside the main one (http/listeners.ts); null when there are none. */
+  listeners: Listeners | null;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -25,6 +28,16 @@ export interface RunningServer {
 const IDLE_TIMEOUT_S = 30;
 /** The outer cap, enforced by Bun itself: room above the deploy limit for multipart framing. */
 const BODY_SLACK = 1024 * 1024;
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * Listening with `reusePort` would share the port with another fazt of the
+ * same user instead of failing: a plain listen first finds the port taken.
+ */
+function refuseTakenPort(hostname: string, port: number): void {
+  const probe = Bun.listen({ hostname, port, socket: { data() {} } });
+  probe.stop(true);
+}
 
 export async function startServer(
   ctx: ServerContext,
@@ -46,8 +59,15 @@ export async function startServer(
   };
   let server: Server<undefined>;
   let https: HttpsServing | undefined; // [https]
+  // Plain HTTP only: the TLS listener changes with its certificate (ops/https/serve.ts).
+  const count = ctx.config.https && opts.https ? 1 : listenerCount(ctx.config.listeners);
+  // Each listener keeps its own memory cache: the configured budget is shared out.
+  ctx.hosting.cache.resize(Math.floor(ctx.config.cacheBytes / count));
+  // At start nothing is being sent yet: the disk cache may be cut down to its bound.
+  ctx.hosting.pruneDisk({ toBound: true });
+  const hostname = opts.hostname ?? "0.0.0.0";
   const listen = {
-    hostname: opts.hostname ?? "0.0.0.0",
+    hostname,
     idleTimeout: IDLE_TIMEOUT_S,
     maxRequestBodySize: ctx.config.maxDeployBytes + BODY_SLACK,
     fetch: handler,
@@ -62,7 +82,8 @@ export async function startServer(
       https = await (await import("../ops/https/serve.ts")).startHttps(ctx, listen, opts.port, opts.https);
       ctx.httpsManager = https.manager;
     }
-    server = https ? https.server : Bun.serve({ port: opts.port, ...listen });
+    if (!https && count > 1 && opts.port !== 0) refuseTakenPort(hostname, opts.port);
+    server = https ? https.server : Bun.serve({ port: opts.port, ...listen, reusePort: count > 1 });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE" || /in use/i.test(err.message)) {
@@ -81,9 +102,29 @@ export async function startServer(
   }
   // After listening, so the sweep never delays the first request.
   const stopHousekeeping = startHousekeeping(ctx.store, ctx.log);
+  const pruning = setInterval(() => ctx.hosting.pruneDisk(), HOUR);
+  pruning.unref?.();
   const port = https ? https.port : (server.port ?? opts.port); // [https]
+  const listeners =
+    count > 1
+      ? await startListeners({
+          count,
+          dbPath: ctx.store.path,
+          hostname,
+          port,
+          idleTimeout: IDLE_TIMEOUT_S,
+          maxRequestBodySize: listen.maxRequestBodySize,
+          cacheBytes: ctx.hosting.cache.budget,
+          hosting: ctx.hosting,
+          config: ctx.config,
+          log: ctx.log,
+          handler,
+        })
+      : null;
+  if (listeners) ctx.configChanged.push((c) => listeners.configChanged(c));
   let stopping: Promise<void> | undefined;
   return {
+    listeners,
     get server() {
       return https ? https.server : server; // [https] the TLS listener changes with its certificate
     },
@@ -96,7 +137,7 @@ export async function startServer(
         if (https)
           await https.stop(graceMs); // [https] both listeners, and any draining one
         else {
-          const graceful = server.stop(false);
+          const graceful = Promise.all([server.stop(false), listeners?.stop(graceMs)]);
           const timer = setTimeout(() => void server.stop(true), graceMs);
           await graceful;
           clearTimeout(timer);
@@ -104,6 +145,7 @@ export async function startServer(
         ctx.hosting.close();
         ctx.closeRuntime();
         stopHousekeeping();
+        clearInterval(pruning);
       })();
       return stopping;
     },

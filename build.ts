@@ -145,6 +145,8 @@ export async function build(targets: Target[], dist = join(root, "dist")): Promi
       join(root, "src", "main.ts"),
       // The app-code worker is its own entry point inside the binary (`new Worker` finds it there).
       join(root, "src", "runtime", "worker.ts"),
+      // So is the listener thread's (src/http/listeners.ts).
+      join(root, "src", "http", "listener-worker.ts"),
       "--outfile",
       outfile,
     ]);

@@ -26,6 +26,12 @@ function listenerEntry(): string {
 }
 
 export interface Listeners {
+  /**
+   * Starts the listener threads (once; later calls wait for the first).
+   * The server calls it when the main thread gets busy (server.ts), so an
+   * idle server keeps the memory of one thread.
+   */
+  start(): Promise<void>;
   /** Listener threads running now (the main thread not counted). */
   readonly running: number;
   /** Requests each listener thread took, by number (index 0, the main thread, stays 0). */
@@ -41,6 +47,8 @@ export interface Listeners {
 interface Slot {
   index: number;
   worker: Worker;
+  /** Set once its server listens. */
+  up: boolean;
   stopped?: () => void;
   listening: Promise<void>;
 }
@@ -52,7 +60,7 @@ interface Slot {
  * again; past `MAX_RESTARTS_PER_MINUTE` it is left down and the kernel gives
  * its share of connections to the listeners still there.
  */
-export async function startListeners(opts: {
+export function createListeners(opts: {
   count: number;
   dbPath: string;
   hostname: string;
@@ -64,12 +72,12 @@ export async function startListeners(opts: {
   config: ListenerConfig;
   log: Logger;
   handler: (req: Request, server: Server<undefined>) => Response | Promise<Response>;
-}): Promise<Listeners> {
+}): Listeners {
   const { log } = opts;
-  // mkdtemp makes the folder 0700; the socket inside is made 0600.
-  const dir = mkdtempSync(join(tmpdir(), "fazt-listen-"));
-  const socketPath = join(dir, "main.sock");
-  const socket = receiveHandOffs(socketPath, opts.handler, opts.maxRequestBodySize);
+  let socketPath = "";
+  let dir: string | undefined;
+  let socket: Server<undefined> | undefined;
+  let starting: Promise<void> | undefined;
   const config = new SharedConfig();
   config.write(opts.config);
   const served = new Int32Array(new SharedArrayBuffer(4 * opts.count));
@@ -77,7 +85,7 @@ export async function startListeners(opts: {
   const failures = new Map<number, number[]>();
   let stopping = false;
 
-  const base: Omit<ListenerStart, "index"> = {
+  const base = (): Omit<ListenerStart, "index"> => ({
     dbPath: opts.dbPath,
     hostname: opts.hostname,
     port: opts.port,
@@ -88,7 +96,7 @@ export async function startListeners(opts: {
     config: config.buffer,
     shared: opts.hosting.shared,
     served,
-  };
+  });
 
   const spawn = (index: number): Slot => {
     const worker = new Worker(listenerEntry());
@@ -97,6 +105,7 @@ export async function startListeners(opts: {
     const slot: Slot = {
       index,
       worker,
+      up: false,
       listening: new Promise<void>((resolve, reject) => {
         ready = resolve;
         refused = reject;
@@ -105,8 +114,10 @@ export async function startListeners(opts: {
     worker.onmessage = (event: MessageEvent<ToMainThread>) => {
       const msg = event.data;
       if (msg.type === "log") for (const line of msg.lines.split("\n")) log.write(line);
-      else if (msg.type === "listening") ready();
-      else if (msg.type === "stopped") slot.stopped?.();
+      else if (msg.type === "listening") {
+        slot.up = true;
+        ready();
+      } else if (msg.type === "stopped") slot.stopped?.();
       else if (msg.type === "failed") {
         log.error("listener failed to start", { listener: index, error: msg.error });
         refused(new Error(msg.error));
@@ -123,7 +134,7 @@ export async function startListeners(opts: {
       slots.delete(index);
       if (!stopping) restart(index);
     });
-    worker.postMessage({ type: "start", index, ...base } satisfies ToListener);
+    worker.postMessage({ type: "start", index, ...base() } satisfies ToListener);
     slots.set(index, slot);
     return slot;
   };
@@ -143,20 +154,35 @@ export async function startListeners(opts: {
     spawn(index).listening.catch(() => {});
   };
 
-  const started = [];
-  for (let i = 1; i < opts.count; i++) started.push(spawn(i).listening);
-  // A listener that cannot start leaves its share to the others; the server runs on.
-  await Promise.allSettled(started);
+  const startAll = async () => {
+    // mkdtemp makes the folder 0700; the socket inside is made 0600.
+    dir = mkdtempSync(join(tmpdir(), "fazt-listen-"));
+    socketPath = join(dir, "main.sock");
+    socket = receiveHandOffs(socketPath, opts.handler, opts.maxRequestBodySize);
+    const started = [];
+    for (let i = 1; i < opts.count; i++) started.push(spawn(i).listening);
+    // A listener that cannot start leaves its share to the others; the server runs on.
+    await Promise.allSettled(started);
+    log.info("listeners started", { listeners: [...slots.values()].filter((slot) => slot.up).length + 1 });
+  };
 
   return {
+    start() {
+      if (stopping) return Promise.resolve();
+      starting ??= startAll().catch((err: unknown) => {
+        log.error("listeners could not start: the main thread answers alone", { error: String(err) });
+      });
+      return starting;
+    },
     get running() {
-      return slots.size;
+      return [...slots.values()].filter((slot) => slot.up).length;
     },
     served: () => Array.from(served),
     threads: () => [...slots.values()].map((s) => s.worker),
     configChanged: (c) => config.write(c),
     async stop(graceMs) {
       stopping = true;
+      await starting;
       await Promise.all(
         [...slots.values()].map(
           (slot) =>
@@ -173,8 +199,8 @@ export async function startListeners(opts: {
       for (const slot of slots.values()) slot.worker.terminate();
       slots.clear();
       // Hand-offs still in flight were answered before their listener stopped.
-      socket.stop(true);
-      rmSync(dir, { recursive: true, force: true });
+      socket?.stop(true);
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -24,6 +24,15 @@ const NO_IDLE = "x-fazt-listener-no-idle";
 /** What Bun's `fetch` adds to a request that lacks them. */
 const ADDED_BY_FETCH = ["accept", "user-agent", "connection"];
 
+/**
+ * The public port's side: a client's own copy of the private headers is
+ * dropped, so app code sees the same request whichever listener took it.
+ */
+export function dropPrivateHeaders(req: Request): void {
+  if (req.headers.has(CLIENT_IP)) req.headers.delete(CLIENT_IP);
+  if (req.headers.has(ABSENT)) req.headers.delete(ABSENT);
+}
+
 /** A listener's way to the main thread: the request proxied over `socketPath`. */
 export function handOffTo(socketPath: string) {
   return async (req: Request, server: Server<undefined>): Promise<Response> => {

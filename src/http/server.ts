@@ -8,7 +8,8 @@ import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
 import { createHandler, type Handler } from "./handler.ts";
 import { capInFlight } from "./in-flight.ts";
-import { type Listeners, listenerCount, startListeners } from "./listeners.ts";
+import { createListeners, type Listeners, listenerCount } from "./listeners.ts";
+import { dropPrivateHeaders } from "./private-socket.ts";
 
 export interface RunningServer {
   server: Server<undefined>;
@@ -29,6 +30,29 @@ const IDLE_TIMEOUT_S = 30;
 /** The outer cap, enforced by Bun itself: room above the deploy limit for multipart framing. */
 const BODY_SLACK = 1024 * 1024;
 const HOUR = 60 * 60 * 1000;
+
+/** Requests per `BUSY_CHECK_MS` that start the listener threads. */
+const BUSY_REQUESTS = 200;
+const BUSY_CHECK_MS = 500;
+
+/**
+ * The listener threads cost memory (about 12 MiB each): they start once the
+ * main thread answers more than `BUSY_REQUESTS` requests in `BUSY_CHECK_MS`,
+ * and then stay. An idle server is one thread.
+ */
+function startWhenBusy(listeners: Listeners, handled: () => number): () => void {
+  let seen = handled();
+  const timer = setInterval(() => {
+    const now = handled();
+    if (now - seen >= BUSY_REQUESTS) {
+      clearInterval(timer);
+      void listeners.start();
+    }
+    seen = now;
+  }, BUSY_CHECK_MS);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
 
 /**
  * Listening with `reusePort` would share the port with another fazt of the
@@ -53,9 +77,16 @@ export async function startServer(
   // The config is read per request: a change through the API applies to the next one.
   const capped = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
   // A body cut with 413 is only ever found asynchronously: static answers skip the check.
+  let handled = 0;
   const handler: Handler = (req, srv) => {
+    handled++;
     const res = capped(req, srv);
     return res instanceof Promise ? res.then(closeGently) : res;
+  };
+  // The public port: a client's copy of the private socket's headers never reaches the handler.
+  const publicHandler: Handler = (req, srv) => {
+    dropPrivateHeaders(req);
+    return handler(req, srv);
   };
   let server: Server<undefined>;
   let https: HttpsServing | undefined; // [https]
@@ -70,7 +101,7 @@ export async function startServer(
     hostname,
     idleTimeout: IDLE_TIMEOUT_S,
     maxRequestBodySize: ctx.config.maxDeployBytes + BODY_SLACK,
-    fetch: handler,
+    fetch: publicHandler,
     error: (err: Error) => {
       ctx.log.error("server error", { error: String(err) });
       return errorResponse(err);
@@ -107,7 +138,7 @@ export async function startServer(
   const port = https ? https.port : (server.port ?? opts.port); // [https]
   const listeners =
     count > 1
-      ? await startListeners({
+      ? createListeners({
           count,
           dbPath: ctx.store.path,
           hostname,
@@ -122,6 +153,7 @@ export async function startServer(
         })
       : null;
   if (listeners) ctx.configChanged.push((c) => listeners.configChanged(c));
+  const stopWatching = listeners ? startWhenBusy(listeners, () => handled) : () => {};
   let stopping: Promise<void> | undefined;
   return {
     listeners,
@@ -146,6 +178,7 @@ export async function startServer(
         ctx.closeRuntime();
         stopHousekeeping();
         clearInterval(pruning);
+        stopWatching();
       })();
       return stopping;
     },

@@ -314,7 +314,10 @@ export function createHosting(
     return notFound(req, site, common, path);
   }
 
-  const live = store.sqlite.query<{ one: number }, [string]>("SELECT 1 AS one FROM blobs WHERE sha256 = ?");
+  // Live: a file of some version (kept versions and previews included).
+  const live = store.sqlite.query<{ one: number }, [string]>(
+    "SELECT 1 AS one FROM version_files WHERE sha256 = ? LIMIT 1",
+  );
   return {
     cache,
     shared,

@@ -2,6 +2,7 @@ import { chmodSync } from "node:fs";
 import type { Server, SocketAddress } from "bun";
 import { FaztError } from "../core/errors.ts";
 import { splitUrl } from "../core/url.ts";
+import { unreadBody } from "./body.ts";
 import { errorResponse } from "./envelope.ts";
 
 /**
@@ -48,7 +49,7 @@ export function handOffTo(socketPath: string) {
         unix: socketPath,
         method: req.method,
         headers,
-        body: req.body,
+        body: unreadBody(req),
         redirect: "manual",
         signal: req.signal,
         // The answer's bytes go to the client as they are (compressed or not).

@@ -191,6 +191,22 @@ test("a listener that fails is started again, and the server answers meanwhile",
   expect(new Set(await spread(60, () => text("/")))).toEqual(new Set(["200 one"]));
 });
 
+test("a second server on the same port is refused, though the first shares its port between threads", async () => {
+  const other = createContext(
+    s.store,
+    createLogger(() => {}),
+    { listeners: 2 },
+  );
+  let error: unknown;
+  try {
+    const second = await startServer(other, { port: s.port, hostname: "127.0.0.1" });
+    await second.stop();
+  } catch (err) {
+    error = err;
+  }
+  expect(error).toMatchObject({ code: "PORT_IN_USE" });
+});
+
 test("stopping the server stops every listener and frees the port", async () => {
   const threads = listeners().threads();
   expect(threads.length).toBe(LISTENERS - 1);

@@ -40,7 +40,9 @@ test("a large file is served whole from its cached copy on disk, owner-only, nam
   expect(res.headers.get("etag")).toBe(`"${bigSha.slice(0, 32)}"`);
   // The headers a file from memory gets, and no others (Bun names a file sent by path).
   const names: string[] = [];
-  res.headers.forEach((_, k) => names.push(k));
+  res.headers.forEach((_, k) => {
+    names.push(k);
+  });
   expect(names.sort()).toEqual([
     "accept-ranges",
     "cache-control",

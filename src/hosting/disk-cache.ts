@@ -1,6 +1,5 @@
 import {
   closeSync,
-  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -20,11 +19,10 @@ import { randomToken } from "../core/ids.ts";
  * for other names. Each one is written once, to a temporary name and renamed
  * (a reader never sees half a file), readable by the owner only.
  *
- * A listener keeps the files it sends open (`OPEN_FILES`, least recently
- * used closed first) and sends from the descriptor: no open and stat per
- * request, and Bun adds no `Content-Disposition` naming the file (it does
- * for a `Bun.file(path)` of some types), so the answer is the one memory
- * would have given.
+ * Bun names a file sent by path in a `Content-Disposition: filename=…`
+ * header for some types (`application/*`): the answer says
+ * `Content-Disposition: inline` instead (what a browser assumes without
+ * one), unless the app's `_headers` chose one (hosting/respond.ts).
  *
  * Several listener threads share the folder; `used` is one counter in shared
  * memory for all of them, so the bound holds across threads: past it a file
@@ -39,33 +37,18 @@ export const SENDFILE_MIN_BYTES = 64 * 1024;
 export const DISK_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 
 const HASH = /^[0-9a-f]{64}$/;
-/** Descriptors a listener keeps open. */
-const OPEN_FILES = 256;
-/** A descriptor let go is closed this much later: a send from it may still be under way. */
-const CLOSE_AFTER_MS = 10 * 60 * 1000;
-
-function closeLater(fd: number): void {
-  const timer = setTimeout(() => {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-  }, CLOSE_AFTER_MS);
-  timer.unref?.();
-}
 
 /** The cache folder beside database `dbPath`. */
 export const diskCacheDir = (dbPath: string) => `${dbPath}-files`;
 
 export class DiskCache {
-  /** Open files by hash, least recently used first (per thread). */
-  readonly #open = new Map<string, number>();
+  /** Hashes known to be on disk (per thread: a listener checks the disk once per hash). */
+  readonly #present = new Set<string>();
   #pruned = 0;
 
   /**
    * `shared`, in memory every listener sees (`Atomics`): [0] the KiB in the
-   * folder, [1] how many prunes ran (a listener then opens its files again).
+   * folder, [1] how many prunes ran (a listener then checks the disk again).
    */
   constructor(
     readonly dir: string,
@@ -76,56 +59,31 @@ export class DiskCache {
   }
 
   /**
-   * An open descriptor of the file with content `sha256`, written from
-   * `read()` when it is not there yet; null when it cannot be (the bound is
-   * reached, the disk is full): the caller serves from memory.
+   * The path of the file with content `sha256`, written from `read()` when it
+   * is not there yet; null when it cannot be (the bound is reached, the disk
+   * is full): the caller serves from memory.
    */
-  fdOf(sha256: string, size: number, read: () => Uint8Array | null): number | null {
+  pathOf(sha256: string, size: number, read: () => Uint8Array | null): string | null {
+    const path = join(this.dir, sha256);
     const pruned = Atomics.load(this.shared, 1);
     if (pruned !== this.#pruned) {
       this.#pruned = pruned;
-      for (const fd of this.#open.values()) closeLater(fd);
-      this.#open.clear();
+      this.#present.clear();
     }
-    const known = this.#open.get(sha256);
-    if (known !== undefined) {
-      // Re-inserted: Map order is the recency order.
-      this.#open.delete(sha256);
-      this.#open.set(sha256, known);
-      return known;
-    }
-    const fd =
-      this.#openWhole(sha256, size) ??
-      (this.#write(sha256, size, read) ? this.#openWhole(sha256, size) : null);
-    if (fd === null) return null;
-    this.#open.set(sha256, fd);
-    if (this.#open.size > OPEN_FILES) {
-      const [oldest, oldFd] = this.#open.entries().next().value as [string, number];
-      this.#open.delete(oldest);
-      closeLater(oldFd);
-    }
-    return fd;
-  }
-
-  /** The cached file, if it is there and whole. */
-  #openWhole(sha256: string, size: number): number | null {
-    let fd: number;
+    if (this.#present.has(sha256)) return path;
     try {
-      fd = openSync(join(this.dir, sha256), "r");
+      if (statSync(path).size === size) {
+        this.#present.add(sha256);
+        return path;
+      }
     } catch {
-      return null;
+      // not there yet
     }
-    if (fstatSync(fd).size === size) return fd;
-    closeSync(fd);
-    return null;
-  }
-
-  #write(sha256: string, size: number, read: () => Uint8Array | null): boolean {
     // Kilobytes in the shared counter: an Int32 holds 2 TiB of them.
     const kib = Math.ceil(size / 1024);
-    if ((Atomics.load(this.shared, 0) + kib) * 1024 > this.maxBytes) return false;
+    if ((Atomics.load(this.shared, 0) + kib) * 1024 > this.maxBytes) return null;
     const bytes = read();
-    if (bytes === null || bytes.byteLength !== size) return false;
+    if (bytes === null || bytes.byteLength !== size) return null;
     const tmp = join(this.dir, `tmp-${randomToken(8)}`);
     try {
       const fd = openSync(tmp, "wx", 0o600);
@@ -136,17 +94,18 @@ export class DiskCache {
       } finally {
         closeSync(fd);
       }
-      renameSync(tmp, join(this.dir, sha256));
+      renameSync(tmp, path);
     } catch {
       try {
         unlinkSync(tmp);
       } catch {
         // never created
       }
-      return false;
+      return null;
     }
     Atomics.add(this.shared, 0, kib);
-    return true;
+    this.#present.add(sha256);
+    return path;
   }
 }
 

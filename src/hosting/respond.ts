@@ -37,11 +37,11 @@ export class ContentReader {
     return bytes;
   }
 
-  /** An open descriptor of a large file's plain bytes on disk, or null: serve it from memory. */
-  diskFile(file: SiteFile): number | null {
+  /** The path of a large file's plain bytes on disk, or null: serve it from memory. */
+  diskPath(file: SiteFile): string | null {
     if (this.disk === null || file.size < SENDFILE_MIN_BYTES) return null;
     // Written from the database straight to disk: the memory cache is for what is served from memory.
-    return this.disk.fdOf(file.sha256, file.size, () => this.#queries.identity.get(file.sha256)?.b ?? null);
+    return this.disk.pathOf(file.sha256, file.size, () => this.#queries.identity.get(file.sha256)?.b ?? null);
   }
 }
 
@@ -125,14 +125,17 @@ export function fileResponse(
   const code = range ? 206 : status;
   if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
 
-  // The plain bytes of a large file, whole: sent from the disk cache with sendfile, never
-  // copied through JavaScript. (A range is cut from memory: Bun 1.4.5 drops the connection
-  // when asked to send a slice of a descriptor.)
-  const onDisk = encoding === "identity" && !range ? reader.diskFile(file) : null;
+  // Plain bytes of a large file: sent from the disk cache with sendfile, never copied through JavaScript.
+  const onDisk = encoding === "identity" ? reader.diskPath(file) : null;
   if (onDisk !== null) {
-    headers["content-length"] = String(file.size);
-    opts.common.bytes = file.size;
-    return new Response(req.method === "HEAD" ? null : Bun.file(onDisk), { status: code, headers });
+    const length = range ? range.end - range.start + 1 : file.size;
+    headers["content-length"] = String(length);
+    // Else Bun would name the cache file (its hash) here: hosting/disk-cache.ts.
+    headers["content-disposition"] ??= "inline";
+    opts.common.bytes = length;
+    if (req.method === "HEAD") return new Response(null, { status: code, headers });
+    const whole = Bun.file(onDisk);
+    return new Response(range ? whole.slice(range.start, range.end + 1) : whole, { status: code, headers });
   }
 
   let body = reader.read(file.sha256, encoding);

@@ -38,7 +38,7 @@ test("a large file is served whole from its cached copy on disk, owner-only, nam
   expect(res.status).toBe(200);
   expect(res.headers.get("content-length")).toBe(String(big.byteLength));
   expect(res.headers.get("etag")).toBe(`"${bigSha.slice(0, 32)}"`);
-  // The headers a file from memory gets, and no others (Bun names a file sent by path).
+  // The headers a file from memory gets, and `inline` where Bun would name the file sent (by its hash).
   const names: string[] = [];
   res.headers.forEach((_, k) => {
     names.push(k);
@@ -46,6 +46,7 @@ test("a large file is served whole from its cached copy on disk, owner-only, nam
   expect(names.sort()).toEqual([
     "accept-ranges",
     "cache-control",
+    "content-disposition",
     "content-length",
     "content-type",
     "date",
@@ -54,6 +55,7 @@ test("a large file is served whole from its cached copy on disk, owner-only, nam
     "x-content-type-options",
     "x-request-id",
   ]);
+  expect(res.headers.get("content-disposition")).toBe("inline");
   expect(new Uint8Array(await res.arrayBuffer())).toEqual(big);
   const file = join(dir, bigSha);
   expect(readFileSync(file)).toEqual(Buffer.from(big));
@@ -64,6 +66,30 @@ test("a large file is served whole from its cached copy on disk, owner-only, nam
   // A small file never goes there.
   expect(await (await get("/")).text()).toBe("small");
   expect(readdirSync(dir)).toEqual([bigSha]);
+});
+
+test("the same file again and again, at once, each on its own connection", async () => {
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      s
+        .request("/big.bin", {
+          host: "media.localhost",
+          headers: { connection: "close", ...(i % 3 === 0 ? { range: "bytes=10-20009" } : {}) },
+        })
+        .then(async (r) => ({ i, bytes: new Uint8Array(await r.arrayBuffer()) })),
+    ),
+  );
+  for (const { i, bytes } of answers) expect(bytes).toEqual(i % 3 === 0 ? big.subarray(10, 20010) : big);
+});
+
+test("an app's own Content-Disposition is kept", async () => {
+  await deployFiles(s, "media3", {
+    "big.bin": big,
+    _headers: "/big.bin\n  Content-Disposition: attachment\n",
+  });
+  const res = await s.request("/big.bin", { host: "media3.localhost" });
+  expect(res.headers.get("content-disposition")).toBe("attachment");
+  expect(new Uint8Array(await res.arrayBuffer())).toEqual(big);
 });
 
 test("ranges and HEAD of a large file from disk", async () => {
@@ -107,8 +133,8 @@ test("past its bound the cache writes nothing more and the file is served from m
   const dir = tempDir();
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const cache = new DiskCache(join(dir, "c"), shared, 320 * 1024);
-  expect(cache.fdOf(bigSha, big.byteLength, () => big)).toBeNumber();
+  expect(cache.pathOf(bigSha, big.byteLength, () => big)).toBe(join(dir, "c", bigSha));
   expect(Atomics.load(shared, 0)).toBe(Math.ceil(big.byteLength / 1024));
-  expect(cache.fdOf(sha256Hex(other), other.byteLength, () => other)).toBeNull();
+  expect(cache.pathOf(sha256Hex(other), other.byteLength, () => other)).toBeNull();
   expect(readdirSync(join(dir, "c"))).toEqual([bigSha]);
 });

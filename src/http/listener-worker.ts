@@ -12,7 +12,7 @@ import type { Server } from "bun";
 import { createLogger } from "../core/log.ts";
 import { openStore, type Store } from "../db/index.ts";
 import { createHosting, HandOff } from "../hosting/serve.ts";
-import { createAnswer } from "./answer.ts";
+import { createAnswer, failure } from "./answer.ts";
 import { errorResponse } from "./envelope.ts";
 import type { ListenerStart, ToListener, ToMainThread } from "./listener-wire.ts";
 import { handOffTo } from "./private-socket.ts";
@@ -60,7 +60,8 @@ function start(msg: ListenerStart): void {
       log,
       listener: msg.index,
     },
-    (req, srv) => handOff(req, srv),
+    (req, srv, _what, info) =>
+      handOff(req, srv).catch((err: unknown) => info.done(failure(log, err, info.requestId))),
   );
   server = Bun.serve({
     hostname: msg.hostname,

@@ -3,7 +3,6 @@ import type { Server, SocketAddress } from "bun";
 import { FaztError } from "../core/errors.ts";
 import { splitUrl } from "../core/url.ts";
 import { unreadBody } from "./body.ts";
-import { errorResponse } from "./envelope.ts";
 
 /**
  * How a listener thread hands a request to the main thread: it proxies it,
@@ -57,15 +56,11 @@ export function handOffTo(socketPath: string) {
       } as RequestInit);
     } catch (err) {
       if (req.signal.aborted) return new Response(null, { status: 499 });
-      return errorResponse(
-        new FaztError(
-          "UNAVAILABLE",
-          `the server is restarting or overloaded; retry shortly (${String(err)})`,
-          {
-            headers: { "retry-after": "1" },
-          },
-        ),
-      );
+      // Answered like any other error of this listener: request id, common headers, a log line.
+      throw new FaztError("UNAVAILABLE", "the server is restarting or overloaded; retry shortly", {
+        headers: { "retry-after": "1" },
+        cause: err,
+      });
     }
     if (res.headers.has(NO_IDLE)) {
       server.timeout(req, 0);

@@ -31,14 +31,16 @@ const IDLE_TIMEOUT_S = 30;
 const BODY_SLACK = 1024 * 1024;
 const HOUR = 60 * 60 * 1000;
 
-/** Requests per `BUSY_CHECK_MS` that start the listener threads. */
+/** Immediate answers per `BUSY_CHECK_MS` that start the listener threads. */
 const BUSY_REQUESTS = 200;
 const BUSY_CHECK_MS = 500;
 
 /**
  * The listener threads cost memory (about 12 MiB each): they start once the
- * main thread answers more than `BUSY_REQUESTS` requests in `BUSY_CHECK_MS`,
- * and then stay. An idle server is one thread.
+ * main thread answers more than `BUSY_REQUESTS` requests at once (static
+ * files and the like) in `BUSY_CHECK_MS`, and then stay. An idle server is
+ * one thread; one busy with app code only stays one too, since a listener
+ * would only hand app code's requests on (one more hop each).
  */
 function startWhenBusy(listeners: Listeners, handled: () => number): () => void {
   let seen = handled();
@@ -77,11 +79,13 @@ export async function startServer(
   // The config is read per request: a change through the API applies to the next one.
   const capped = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
   // A body cut with 413 is only ever found asynchronously: static answers skip the check.
-  let handled = 0;
+  // Answers given at once (static files, redirects, 304s): what listener threads can take over.
+  let immediate = 0;
   const handler: Handler = (req, srv) => {
-    handled++;
     const res = capped(req, srv);
-    return res instanceof Promise ? res.then(closeGently) : res;
+    if (res instanceof Promise) return res.then(closeGently);
+    immediate++;
+    return res;
   };
   // The public port: a client's copy of the private socket's headers never reaches the handler.
   const publicHandler: Handler = (req, srv) => {
@@ -153,7 +157,7 @@ export async function startServer(
         })
       : null;
   if (listeners) ctx.configChanged.push((c) => listeners.configChanged(c));
-  const stopWatching = listeners ? startWhenBusy(listeners, () => handled) : () => {};
+  const stopWatching = listeners ? startWhenBusy(listeners, () => immediate) : () => {};
   let stopping: Promise<void> | undefined;
   return {
     listeners,

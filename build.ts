@@ -147,6 +147,8 @@ export async function build(targets: Target[], dist = join(root, "dist")): Promi
       join(root, "src", "runtime", "worker.ts"),
       // PostgreSQL's I/O thread, likewise (src/db/engine/pg.ts).
       join(root, "src", "db", "engine", "pg-io-worker.ts"),
+      // So is the listener thread's (src/http/listeners.ts).
+      join(root, "src", "http", "listener-worker.ts"),
       "--outfile",
       outfile,
     ]);

@@ -61,6 +61,13 @@ export const configSchema = v.strictObject({
    * (applied by http/request/access-log.ts; a running server picks a change up within a second).
    */
   accessLog: v.picklist(["all", "errors", "off"], "must be all, errors or off"),
+  /** Threads listening on the port, the main one included; 0: one per core, at most 4 (http/listeners.ts). */
+  listeners: v.pipe(
+    v.number("must be a number"),
+    v.integer("must be a whole number"),
+    v.minValue(0, "must be between 0 and 64"),
+    v.maxValue(64, "must be between 0 and 64"),
+  ),
 });
 
 export type Config = v.InferOutput<typeof configSchema>;
@@ -89,6 +96,7 @@ export const defaultConfig: Config = {
   appMultipartBytes: 10 * MiB,
   maxRequestsPerIp: 256,
   accessLog: "all",
+  listeners: 0,
 };
 
 /** What a caller may change: any subset of the config, each field validated. */

@@ -8,7 +8,13 @@ export class ContentCache {
   readonly #entries = new Map<string, Uint8Array>();
   #bytes = 0;
 
-  constructor(readonly budget: number) {}
+  constructor(public budget: number) {}
+
+  /** A new budget (the server splits the configured one between its listener threads). */
+  resize(budget: number): void {
+    this.budget = budget;
+    this.#evict();
+  }
 
   get bytes(): number {
     return this.#bytes;
@@ -29,6 +35,11 @@ export class ContentCache {
     if (value.byteLength > this.budget / 4 || this.#entries.has(key)) return;
     this.#entries.set(key, value);
     this.#bytes += value.byteLength;
+    this.#evict();
+  }
+
+  /** Least recently used out first, until the budget holds. */
+  #evict(): void {
     for (const [k, v] of this.#entries) {
       if (this.#bytes <= this.budget) break;
       this.#entries.delete(k);

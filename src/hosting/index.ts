@@ -7,5 +7,12 @@ export { cacheControlFor, isHashedName } from "./cache-control.ts";
 export { prefersHtml } from "./negotiate.ts";
 export { baseHeaders, type Common } from "./respond.ts";
 export { NOT_FOUND_HTML, WELCOME_HTML } from "./seeded-pages.ts";
-export { createHosting, type Hosting, type RewrittenUrl, type UserOf } from "./serve.ts";
+export {
+  createHosting,
+  HandOff,
+  type Hosting,
+  type HostingShared,
+  type RewrittenUrl,
+  type UserOf,
+} from "./serve.ts";
 export { type ChangeSource, changeSourceFor, Generation, previewKey } from "./site.ts";

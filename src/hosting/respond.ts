@@ -1,15 +1,20 @@
 import { type AppData, readBlob } from "../apps/index.ts";
 import { HSTS } from "../web/index.ts";
 import type { ContentCache } from "./content-cache.ts";
+import { type DiskCache, SENDFILE_MIN_BYTES } from "./disk-cache.ts";
 import { type Encoding, pickEncoding } from "./negotiate.ts";
 import { parseRange } from "./range.ts";
 import type { SiteFile } from "./site.ts";
 
-/** Reads file contents (or a compressed variant) through the memory cache. */
+/**
+ * Reads file contents (or a compressed variant) through the memory cache;
+ * large files' plain bytes through the disk cache, when there is one.
+ */
 export class ContentReader {
   constructor(
     readonly store: AppData,
     readonly cache: ContentCache,
+    readonly disk: DiskCache | null = null,
   ) {}
 
   read(sha256: string, encoding: Encoding): Uint8Array | null {
@@ -22,6 +27,13 @@ export class ContentReader {
       this.cache.set(key, bytes);
     }
     return bytes;
+  }
+
+  /** The path of a large file's plain bytes on disk, or null: serve it from memory. */
+  diskPath(file: SiteFile): string | null {
+    if (this.disk === null || file.size < SENDFILE_MIN_BYTES) return null;
+    // Written from the database straight to disk: the memory cache is for what is served from memory.
+    return this.disk.pathOf(file.sha256, file.size, () => readBlob(this.store, file.sha256, "identity"));
   }
 }
 
@@ -90,26 +102,38 @@ export function fileResponse(
     return new Response(null, { status: 304, headers });
   }
 
-  let body = reader.read(file.sha256, encoding);
-  if (body === null) throw new Error(`blob ${file.sha256} of ${file.path} is missing`);
-  if (encoding !== "identity") headers["content-encoding"] = encoding;
-
-  let code = status;
+  let range: { start: number; end: number } | null = null;
   if (rangeHeader) {
     const ifRange = req.headers.get("if-range");
-    const range = ifRange && ifRange !== etag ? null : parseRange(rangeHeader, file.size);
-    if (range === "unsatisfiable") {
+    const parsed = ifRange && ifRange !== etag ? null : parseRange(rangeHeader, file.size);
+    if (parsed === "unsatisfiable") {
       headers["content-range"] = `bytes */${file.size}`;
       headers["content-length"] = "0";
       opts.common.bytes = 0;
       return new Response(null, { status: 416, headers });
     }
-    if (range) {
-      body = body.subarray(range.start, range.end + 1);
-      headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
-      code = 206;
-    }
+    range = parsed;
   }
+  const code = range ? 206 : status;
+  if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${file.size}`;
+
+  // Plain bytes of a large file: sent from the disk cache with sendfile, never copied through JavaScript.
+  const onDisk = encoding === "identity" ? reader.diskPath(file) : null;
+  if (onDisk !== null) {
+    const length = range ? range.end - range.start + 1 : file.size;
+    headers["content-length"] = String(length);
+    // Else Bun would name the cache file (its hash) here: hosting/disk-cache.ts.
+    headers["content-disposition"] ??= "inline";
+    opts.common.bytes = length;
+    if (req.method === "HEAD") return new Response(null, { status: code, headers });
+    const whole = Bun.file(onDisk);
+    return new Response(range ? whole.slice(range.start, range.end + 1) : whole, { status: code, headers });
+  }
+
+  let body = reader.read(file.sha256, encoding);
+  if (body === null) throw new Error(`blob ${file.sha256} of ${file.path} is missing`);
+  if (encoding !== "identity") headers["content-encoding"] = encoding;
+  if (range) body = body.subarray(range.start, range.end + 1);
   headers["content-length"] = String(body.byteLength);
   opts.common.bytes = body.byteLength;
   return new Response(req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), {

@@ -3,6 +3,7 @@ import { FaztError, splitUrl } from "../core/index.ts";
 import type { Config } from "../db/index.ts";
 import { type CompiledRedirect, findRedirect, headersFor } from "../web/index.ts";
 import { ContentCache } from "./content-cache.ts";
+import { DiskCache, diskCacheDir, pruneDiskCache } from "./disk-cache.ts";
 import { prefersHtml } from "./negotiate.ts";
 import { ADD_SLASH, DROP_SLASH, filePage, requestedFile } from "./pages.ts";
 import { baseHeaders, type Common, ContentReader, fileResponse } from "./respond.ts";
@@ -11,6 +12,18 @@ import { type AppSite, type ChangeSource, isHiddenPath, SiteCache, type SiteFile
 
 /** Who is signed in, if anyone; the accounts issue provides the real one. */
 export type UserOf = (req: Request) => unknown | null;
+
+/**
+ * Thrown by a listener thread's `UserOf` and `ApiHandler`
+ * (http/listener-worker.ts), which have no sessions and no app code: the
+ * request is answered by the main thread instead. Thrown before anything of
+ * the request was read or answered.
+ */
+export class HandOff extends Error {
+  constructor() {
+    super("answered by the main thread");
+  }
+}
 
 /** Where a 200 rule sent a request under `/api`: the path and query app code sees. */
 export interface RewrittenUrl {
@@ -42,10 +55,44 @@ export interface Hosting {
     path: string,
     query: string,
   ): Response | Promise<Response>;
-  /** Apps or aliases changed in this process: forget what was resolved. */
+  /** Apps or aliases changed in this process: forget what was resolved, in every listener. */
   invalidate(): void;
   close(): void;
   readonly cache: ContentCache;
+  /** What the listener threads share with this one (http/listeners.ts). */
+  readonly shared: HostingShared;
+  /** Removes cached files no version uses (with `toBound`, also the oldest past the bound: at start). */
+  pruneDisk(opts?: { toBound?: boolean }): { removed: number; bytes: number };
+}
+
+/** Counters in shared memory (`SharedArrayBuffer`), the same for every listener thread. */
+export interface HostingShared {
+  /** [0]: bumped on every `invalidate` (hosting/site.ts). */
+  sites: Int32Array;
+  /** [0]: KiB in the disk cache, [1]: prunes so far (hosting/disk-cache.ts). */
+  disk: Int32Array;
+}
+
+export interface HostingOptions {
+  /** Given to a listener thread: the counters of the main thread's hosting. */
+  shared?: HostingShared;
+  /** Large files sent from a disk cache beside the database (default: unless it is in memory). */
+  disk?: boolean;
+  /** What tells the site cache another process or node wrote (default: by engine, `changeSourceFor`). */
+  changes?: ChangeSource;
+}
+
+const sharedCounters = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
+
+/**
+ * The disk cache sits beside a SQLite file (`<db>-files/`); a database in
+ * memory, or on PostgreSQL (no local file to sit beside), serves every file
+ * from memory.
+ */
+function diskDirOf(store: AppData): string | null {
+  const path = (store as { path?: unknown }).path;
+  if (store.engine.dialect !== "sqlite" || typeof path !== "string") return null;
+  return path === "" || path === ":memory:" ? null : diskCacheDir(path);
 }
 
 const NOT_FOUND_BYTES = new TextEncoder().encode(NOT_FOUND_HTML);
@@ -107,11 +154,13 @@ export function createHosting(
   config: Pick<Config, "cacheBytes">,
   userOf: UserOf = () => null,
   api?: ApiHandler,
-  opts: { changes?: ChangeSource } = {},
+  opts: HostingOptions = {},
 ): Hosting {
-  const sites = new SiteCache(store, opts.changes);
+  const shared = opts.shared ?? { sites: sharedCounters(1), disk: sharedCounters(2) };
+  const sites = new SiteCache(store, shared.sites, opts.changes);
   const cache = new ContentCache(config.cacheBytes);
-  const reader = new ContentReader(store, cache);
+  const diskDir = (opts.disk ?? true) ? diskDirOf(store) : null;
+  const reader = new ContentReader(store, cache, diskDir ? new DiskCache(diskDir, shared.disk) : null);
 
   /** The 404 app's page with status 404 (or a built-in one if it was never seeded). */
   function instanceNotFound(req: Request, common: Common): Response {
@@ -281,10 +330,16 @@ export function createHosting(
     return notFound(req, site, common, path);
   }
 
+  // Live: a file of some version (kept versions and previews included).
+  const live = (sha: string) =>
+    store.engine.get("SELECT 1 AS one FROM version_files WHERE sha256 = ? LIMIT 1", [sha]) !== null;
   return {
     cache,
+    shared,
     invalidate: () => sites.invalidate(),
     close: () => sites.close(),
+    pruneDisk: (o = {}) =>
+      diskDir ? pruneDiskCache(diskDir, shared.disk, live, o) : { removed: 0, bytes: 0 },
     serve(req, name, common, path, query) {
       const site = name === null ? null : sites.get(name);
       if (site === null) {

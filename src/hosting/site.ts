@@ -232,24 +232,32 @@ export function changeSourceFor(store: AppData): ChangeSource {
 }
 
 /**
- * Sites by name, loaded on first request. Dropped whole when this process
- * changes apps or aliases (`invalidate`), and when another writer changed the
- * database (the `ChangeSource` moved; checked at most every 250 ms).
+ * Sites by name, loaded on first request. Dropped whole when apps or aliases
+ * change: through `invalidate` in this process, which bumps `generation`, a
+ * counter in memory every listener thread shares and checks on each request
+ * (so every listener serves a change as soon as the API has answered), and
+ * when another writer changed the database (another process on the SQLite
+ * file, another node on PostgreSQL: the `ChangeSource` moved; checked at most
+ * every 250 ms).
  */
 export class SiteCache {
   readonly #sites = new Map<string, Site | null>();
   /** Set by a timer every 250 ms, so the hot path reads a boolean instead of a clock. */
   #recheck = true;
   readonly #changes: ChangeSource;
-  #seen: number;
+  /** The last `ChangeSource` generation seen, and the last shared in-process one. */
+  #seenChanges: number;
+  #seenLocal: number;
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(
     readonly store: AppData,
+    readonly generation: Int32Array = new Int32Array(new SharedArrayBuffer(4)),
     changes: ChangeSource = changeSourceFor(store),
   ) {
     this.#changes = changes;
-    this.#seen = changes.generation();
+    this.#seenChanges = changes.generation();
+    this.#seenLocal = Atomics.load(generation, 0);
     this.#timer = setInterval(() => {
       this.#recheck = true;
     }, 250);
@@ -257,11 +265,16 @@ export class SiteCache {
   }
 
   get(name: string): Site | null {
+    const local = Atomics.load(this.generation, 0);
+    if (local !== this.#seenLocal) {
+      this.#seenLocal = local;
+      this.#sites.clear();
+    }
     if (this.#recheck) {
       this.#recheck = false;
       const now = this.#changes.generation();
-      if (now !== this.#seen) {
-        this.#seen = now;
+      if (now !== this.#seenChanges) {
+        this.#seenChanges = now;
         this.#sites.clear();
       }
     }
@@ -276,6 +289,7 @@ export class SiteCache {
   }
 
   invalidate(): void {
+    this.#seenLocal = Atomics.add(this.generation, 0, 1) + 1;
     this.#sites.clear();
   }
 

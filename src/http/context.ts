@@ -24,6 +24,8 @@ export interface ServerContext {
   startedAt: number;
   /** Re-reads the stored config (after a change through the API); overrides still win. */
   reloadConfig(): void;
+  /** Told each time `config` is replaced (the listener threads follow it: http/listeners.ts). */
+  configChanged: Array<(config: Config) => void>;
   /** [https] Set when serving HTTPS: told when aliases change so a certificate covers them. */
   httpsManager?: { namesChanged(): void };
 }
@@ -72,7 +74,9 @@ export function createContext(store: Store, log: Logger, overrides: ConfigPatch 
     startedAt: Date.now(),
     reloadConfig() {
       ctx.config = { ...readConfig(store), ...stripUndefined(overrides) };
+      for (const hook of ctx.configChanged) hook(ctx.config);
     },
+    configChanged: [],
   };
   followAccessLog(ctx, () => ({ ...readConfig(store), ...stripUndefined(overrides) }).accessLog);
   return ctx;
@@ -90,7 +94,9 @@ function followAccessLog(ctx: ServerContext, stored: () => Config["accessLog"]):
     try {
       if (!otherWrote()) return;
       const accessLog = stored();
-      if (accessLog !== ctx.config.accessLog) ctx.config = { ...ctx.config, accessLog };
+      if (accessLog === ctx.config.accessLog) return;
+      ctx.config = { ...ctx.config, accessLog };
+      for (const hook of ctx.configChanged) hook(ctx.config);
     } catch {
       // the database was closed: nothing left to follow
       clearInterval(timer);

@@ -8,11 +8,15 @@ import type { ServerContext } from "./context.ts";
 import { errorResponse } from "./envelope.ts";
 import { createHandler, type Handler } from "./handler.ts";
 import { capInFlight } from "./in-flight.ts";
+import { createListeners, type Listeners, listenerCount } from "./listeners.ts";
+import { dropPrivateHeaders } from "./private-socket.ts";
 
 export interface RunningServer {
   server: Server<undefined>;
   port: number;
   url: string;
+  /** The listener threads beside the main one (http/listeners.ts); null when there are none. */
+  listeners: Listeners | null;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -25,6 +29,41 @@ export interface RunningServer {
 const IDLE_TIMEOUT_S = 30;
 /** The outer cap, enforced by Bun itself: room above the deploy limit for multipart framing. */
 const BODY_SLACK = 1024 * 1024;
+const HOUR = 60 * 60 * 1000;
+
+/** Immediate answers per `BUSY_CHECK_MS` that start the listener threads. */
+const BUSY_REQUESTS = 200;
+const BUSY_CHECK_MS = 500;
+
+/**
+ * The listener threads cost memory (about 12 MiB each): they start once the
+ * main thread answers more than `BUSY_REQUESTS` requests at once (static
+ * files and the like) in `BUSY_CHECK_MS`, and then stay. An idle server is
+ * one thread; one busy with app code only stays one too, since a listener
+ * would only hand app code's requests on (one more hop each).
+ */
+function startWhenBusy(listeners: Listeners, handled: () => number): () => void {
+  let seen = handled();
+  const timer = setInterval(() => {
+    const now = handled();
+    if (now - seen >= BUSY_REQUESTS) {
+      clearInterval(timer);
+      void listeners.start();
+    }
+    seen = now;
+  }, BUSY_CHECK_MS);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Listening with `reusePort` would share the port with another fazt of the
+ * same user instead of failing: a plain listen first finds the port taken.
+ */
+function refuseTakenPort(hostname: string, port: number): void {
+  const probe = Bun.listen({ hostname, port, socket: { data() {} } });
+  probe.stop(true);
+}
 
 export async function startServer(
   ctx: ServerContext,
@@ -40,17 +79,33 @@ export async function startServer(
   // The config is read per request: a change through the API applies to the next one.
   const capped = capInFlight(createHandler(ctx, loadUi), () => ctx.config, ctx.log);
   // A body cut with 413 is only ever found asynchronously: static answers skip the check.
+  // Answers given at once (static files, redirects, 304s): what listener threads can take over.
+  let immediate = 0;
   const handler: Handler = (req, srv) => {
     const res = capped(req, srv);
-    return res instanceof Promise ? res.then(closeGently) : res;
+    if (res instanceof Promise) return res.then(closeGently);
+    immediate++;
+    return res;
+  };
+  // The public port: a client's copy of the private socket's headers never reaches the handler.
+  const publicHandler: Handler = (req, srv) => {
+    dropPrivateHeaders(req);
+    return handler(req, srv);
   };
   let server: Server<undefined>;
   let https: HttpsServing | undefined; // [https]
+  // Plain HTTP only: the TLS listener changes with its certificate (ops/https/serve.ts).
+  const count = ctx.config.https && opts.https ? 1 : listenerCount(ctx.config.listeners);
+  // Each listener keeps its own memory cache: the configured budget is shared out.
+  ctx.hosting.cache.resize(Math.floor(ctx.config.cacheBytes / count));
+  // At start nothing is being sent yet: the disk cache may be cut down to its bound.
+  ctx.hosting.pruneDisk({ toBound: true });
+  const hostname = opts.hostname ?? "0.0.0.0";
   const listen = {
-    hostname: opts.hostname ?? "0.0.0.0",
+    hostname,
     idleTimeout: IDLE_TIMEOUT_S,
     maxRequestBodySize: ctx.config.maxDeployBytes + BODY_SLACK,
-    fetch: handler,
+    fetch: publicHandler,
     error: (err: Error) => {
       ctx.log.error("server error", { error: String(err) });
       return errorResponse(err);
@@ -62,7 +117,8 @@ export async function startServer(
       https = await (await import("../ops/index.ts")).startHttps(ctx, listen, opts.port, opts.https);
       ctx.httpsManager = https.manager;
     }
-    server = https ? https.server : Bun.serve({ port: opts.port, ...listen });
+    if (!https && count > 1 && opts.port !== 0) refuseTakenPort(hostname, opts.port);
+    server = https ? https.server : Bun.serve({ port: opts.port, ...listen, reusePort: count > 1 });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE" || /in use/i.test(err.message)) {
@@ -81,9 +137,30 @@ export async function startServer(
   }
   // After listening, so the sweep never delays the first request.
   const stopHousekeeping = startHousekeeping(ctx.store, ctx.log);
+  const pruning = setInterval(() => ctx.hosting.pruneDisk(), HOUR);
+  pruning.unref?.();
   const port = https ? https.port : (server.port ?? opts.port); // [https]
+  const listeners =
+    count > 1
+      ? createListeners({
+          count,
+          dbPath: ctx.store.path,
+          hostname,
+          port,
+          idleTimeout: IDLE_TIMEOUT_S,
+          maxRequestBodySize: listen.maxRequestBodySize,
+          cacheBytes: ctx.hosting.cache.budget,
+          hosting: ctx.hosting,
+          config: ctx.config,
+          log: ctx.log,
+          handler,
+        })
+      : null;
+  if (listeners) ctx.configChanged.push((c) => listeners.configChanged(c));
+  const stopWatching = listeners ? startWhenBusy(listeners, () => immediate) : () => {};
   let stopping: Promise<void> | undefined;
   return {
+    listeners,
     get server() {
       return https ? https.server : server; // [https] the TLS listener changes with its certificate
     },
@@ -96,7 +173,7 @@ export async function startServer(
         if (https)
           await https.stop(graceMs); // [https] both listeners, and any draining one
         else {
-          const graceful = server.stop(false);
+          const graceful = Promise.all([server.stop(false), listeners?.stop(graceMs)]);
           const timer = setTimeout(() => void server.stop(true), graceMs);
           await graceful;
           clearTimeout(timer);
@@ -104,6 +181,8 @@ export async function startServer(
         ctx.hosting.close();
         ctx.closeRuntime();
         stopHousekeeping();
+        clearInterval(pruning);
+        stopWatching();
       })();
       return stopping;
     },

@@ -116,3 +116,12 @@ function tooLarge(limit: number): FaztError {
     headers: { connection: "close" },
   });
 }
+
+/**
+ * The body as a stream, unread, for a listener thread handing the request to
+ * the main thread (private-socket.ts): the main thread reads it through the
+ * functions above, so the limits apply there, once.
+ */
+export function unreadBody(req: Request): ReadableStream<Uint8Array> | null {
+  return req.body;
+}

@@ -5,7 +5,7 @@
  * limits. Hosting, deploys, storage, auth and the runtime share them; this
  * folder imports only core/ (tests/structure/imports.test.ts).
  */
-export { readBody, readBytes, readFormData, readFormFields, readJson } from "./body.ts";
+export { readBody, readBytes, readFormData, readFormFields, readJson, unreadBody } from "./body.ts";
 export { refusedCookie, refusedHeader, splitSetCookie } from "./header-policy.ts";
 export { isHiddenPath } from "./hidden.ts";
 export { HSTS } from "./hsts.ts";

@@ -438,7 +438,7 @@ describe.each(engines)("app model on $dialect", ({ dialect, target }) => {
         expect(changes).toBeInstanceOf(Generation);
       }
       const generation = new Generation();
-      const cache = new SiteCache(store, generation);
+      const cache = new SiteCache(store, undefined, generation);
       try {
         const site = cache.get("shop");
         expect(site?.kind).toBe("app");

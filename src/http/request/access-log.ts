@@ -13,7 +13,8 @@ const str = (s: string | null) => (s === null ? "null" : PLAIN.test(s) ? `"${s}"
 
 /**
  * One structured line per request: method, host, path, status, ms, bytes,
- * request id (and the client address where it was looked up). The config's
+ * request id (and the client address where it was looked up; the listener
+ * thread's number when one answered, http/listeners.ts). The config's
  * `accessLog` limits it, read per request so a change applies at once:
  * `all`, `errors` (status 400 and above) or `off`.
  * Written by hand rather than through an object and `JSON.stringify`: this
@@ -21,7 +22,7 @@ const str = (s: string | null) => (s === null ? "null" : PLAIN.test(s) ? `"${s}"
  * time otherwise. Strings from the client are escaped when they need it.
  */
 export function logRequest(
-  to: { log: Logger; config: Pick<Config, "accessLog"> },
+  to: { log: Logger; config: Pick<Config, "accessLog">; listener?: number | undefined },
   method: string,
   path: string,
   status: number,
@@ -36,6 +37,6 @@ export function logRequest(
   const { log } = to;
   const ms = Math.round((performance.now() - startedAt) * 100) / 100;
   log.write(
-    `{"time":"${log.now()}","level":"info","msg":"request","method":${str(method)},"host":${str(host)},"path":${str(logged(path))},"status":${status},"ms":${ms},"bytes":${bytes === null ? "null" : bytes},"requestId":${str(requestId)}${ip === undefined ? "" : `,"ip":${str(ip)}`}}`,
+    `{"time":"${log.now()}","level":"info","msg":"request","method":${str(method)},"host":${str(host)},"path":${str(logged(path))},"status":${status},"ms":${ms},"bytes":${bytes === null ? "null" : bytes},"requestId":${str(requestId)}${ip === undefined ? "" : `,"ip":${str(ip)}`}${to.listener === undefined ? "" : `,"listener":${to.listener}`}}`,
   );
 }

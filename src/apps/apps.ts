@@ -99,7 +99,7 @@ export function removeApp(store: Store, name: string): void {
   if (!app) throw new FaztError("NOT_FOUND", `no app named "${name}"`);
   // Its storage rows go with it (foreign keys); its field indexes are dropped by name.
   store.sqlite.query("DELETE FROM apps WHERE id = ?").run(app.id);
-  dropFieldIndexes(store.sqlite, app.id);
+  dropFieldIndexes(store, app.id);
   collectGarbage(store);
 }
 

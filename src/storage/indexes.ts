@@ -14,10 +14,20 @@
  * The literals come only from checked strings: the path from `parseField`
  * (SAFE_JSON_PATH), the collection from its name rule, the app id from a
  * strict pattern; each is checked again here before it is written.
+ *
+ * On PostgreSQL the same names and caps, over jsonb (indexes-pg.ts): the
+ * engine's dialect is looked at here only, in `readNames` and `createIndex`.
  */
-import type { Database } from "bun:sqlite";
 import { FaztError, sha256Hex } from "../core/index.ts";
+import type { Engine, Store } from "../db/index.ts";
+import { engineOf } from "./common.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
+import {
+  FIELD_INDEX_PREFIX,
+  PG_LIST_FIELD_INDEXES,
+  pgDropFieldIndexSql,
+  pgFieldIndexSql,
+} from "./indexes-pg.ts";
 
 /** Field indexes per app and collection. */
 export const MAX_FIELD_INDEXES = 16;
@@ -27,13 +37,13 @@ const PREFIX = "app_docs_f_";
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface IndexState {
-  /** Names of field indexes present on this database (from sqlite_master, plus ours). */
+  /** Names of field indexes present and usable on this database (from the catalog, plus ours). */
   names: Set<string>;
   /** Indexes refused for a cap: not asked about again by this process. */
   declined: Set<string>;
 }
 
-const states = new WeakMap<Database, IndexState>();
+const states = new WeakMap<Engine, IndexState>();
 
 const appPart = (appId: string) => sha256Hex(appId).slice(0, 8);
 const collectionPart = (appId: string, collection: string) =>
@@ -46,20 +56,48 @@ export const appIndexPrefix = (appId: string): string => `${PREFIX}${appPart(app
 export const indexName = (appId: string, collection: string, path: string): string =>
   `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_${sha256Hex(path).slice(0, 16)}`;
 
-function state(db: Database): IndexState {
-  let s = states.get(db);
+function state(engine: Engine): IndexState {
+  let s = states.get(engine);
   if (!s) {
-    s = { names: readNames(db), declined: new Set() };
-    states.set(db, s);
+    s = { names: readNames(engine), declined: new Set() };
+    states.set(engine, s);
   }
   return s;
 }
 
-function readNames(db: Database): Set<string> {
-  const rows = db
-    .query<{ name: string }, [string]>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?")
-    .all(`${PREFIX}*`);
-  return new Set(rows.map((r) => r.name));
+/** Field index names starting with `prefix`; on PostgreSQL only valid ones (a failed concurrent build leaves an invalid one). */
+function listIndexes(engine: Engine, prefix: string): { name: string; valid: boolean }[] {
+  if (engine.dialect === "postgres") {
+    return engine
+      .all<{ name: string; valid: boolean | number }>(PG_LIST_FIELD_INDEXES, [prefix])
+      .map((r) => ({ name: r.name, valid: r.valid === true || r.valid === 1 }));
+  }
+  return engine
+    .all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?", [
+      `${prefix}*`,
+    ])
+    .map((r) => ({ name: r.name, valid: true }));
+}
+
+function readNames(engine: Engine): Set<string> {
+  return new Set(
+    listIndexes(engine, FIELD_INDEX_PREFIX)
+      .filter((r) => r.valid)
+      .map((r) => r.name),
+  );
+}
+
+function createIndex(engine: Engine, appId: string, collection: string, path: string, name: string): void {
+  if (engine.dialect === "postgres") {
+    // An invalid index of this name (a build that failed) would make IF NOT EXISTS a no-op.
+    engine.exec(pgDropFieldIndexSql(name).replace("DROP INDEX", "DROP INDEX CONCURRENTLY"));
+    engine.exec(pgFieldIndexSql(appId, collection, path).sql);
+    return;
+  }
+  engine.exec(
+    `CREATE INDEX IF NOT EXISTS "${name}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
+      `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
+  );
 }
 
 /** A checked string as a quoted SQL literal; refuses anything that did not pass `pattern`. */
@@ -72,8 +110,8 @@ function literal(value: string, pattern: RegExp): string {
 export const pathLiteral = (path: string): string => literal(path, SAFE_JSON_PATH);
 
 /** Whether a field of a collection has an index this connection knows about. */
-export function hasFieldIndex(db: Database, appId: string, collection: string, path: string): boolean {
-  return state(db).names.has(indexName(appId, collection, path));
+export function hasFieldIndex(engine: Engine, appId: string, collection: string, path: string): boolean {
+  return state(engine).names.has(indexName(appId, collection, path));
 }
 
 /**
@@ -81,18 +119,18 @@ export function hasFieldIndex(db: Database, appId: string, collection: string, p
  * left without one is still queried correctly, only by scanning the collection.
  */
 export function ensureFieldIndexes(
-  db: Database,
+  engine: Engine,
   appId: string,
   collection: string,
   paths: Iterable<string>,
 ): void {
   if (!SAFE_NAME.test(appId) || !SAFE_NAME.test(collection)) return;
-  const s = state(db);
+  const s = state(engine);
   const collectionPrefix = `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_`;
   for (const path of paths) {
     const name = indexName(appId, collection, path);
     if (s.names.has(name) || s.declined.has(name)) continue;
-    s.names = readNames(db); // another connection may have made it, or used up the caps
+    s.names = readNames(engine); // another connection may have made it, or used up the caps
     if (s.names.has(name)) continue;
     let inCollection = 0;
     for (const n of s.names) if (n.startsWith(collectionPrefix)) inCollection++;
@@ -100,29 +138,24 @@ export function ensureFieldIndexes(
       s.declined.add(name);
       continue;
     }
-    db.run(
-      `CREATE INDEX IF NOT EXISTS "${name}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
-        `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
-    );
+    createIndex(engine, appId, collection, path, name);
     s.names.add(name);
   }
 }
 
 /** Drops an app's field indexes (when the app is removed; its rows go by cascade). */
-export function dropFieldIndexes(db: Database, appId: string): number {
-  const names = db
-    .query<{ name: string }, [string]>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?")
-    .all(`${appIndexPrefix(appId)}*`)
-    .map((r) => r.name);
+export function dropFieldIndexes(db: Store | Engine, appId: string): number {
+  const engine = engineOf(db);
+  const names = listIndexes(engine, appIndexPrefix(appId)).map((r) => r.name);
   for (const name of names) {
     if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) continue;
-    db.run(`DROP INDEX IF EXISTS "${name}"`);
+    engine.exec(engine.dialect === "postgres" ? pgDropFieldIndexSql(name) : `DROP INDEX IF EXISTS "${name}"`);
   }
-  states.delete(db);
+  states.delete(engine);
   return names.length;
 }
 
 /** Forgets what this process knows about a connection's indexes (tests). */
-export function forgetFieldIndexes(db: Database): void {
-  states.delete(db);
+export function forgetFieldIndexes(db: Store | Engine): void {
+  states.delete(engineOf(db));
 }

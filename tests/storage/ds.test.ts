@@ -373,20 +373,19 @@ describe("indexes", () => {
       for (let i = 0; i < 100_000; i++)
         ds.insert("big", { sku: `s${i}`, bucket: i % 100, meta: { shelf: i % 50 } });
     })();
-    const sc = { store, appId, scope: "" };
     const uses = (plan: string[]) => plan.some((d) => /USING INDEX app_docs_f_[0-9a-f_]+ /.test(d));
     const scans = (plan: string[]) => plan.some((d) => /^SCAN /.test(d));
 
     expect(ds.find("big", { sku: "s77777" }).map((d) => d.bucket)).toEqual([77]);
-    const plan = explainFind(sc, "big", { sku: "s77777" });
+    const plan = explainFind(store, appId, "", "big", { sku: "s77777" });
     expect(uses(plan)).toBe(true);
     expect(scans(plan)).toBe(false);
     expect(plan.join(" ")).toContain("<expr>=?");
 
     expect(ds.count("big", { "meta.shelf": 7 })).toBe(2000);
-    expect(uses(explainFind(sc, "big", { "meta.shelf": 7 }))).toBe(true);
-    expect(uses(explainFind(sc, "big", { bucket: { $in: [1, 2] } }))).toBe(true);
-    expect(uses(explainFind(sc, "big", { bucket: { $gte: 98 } }))).toBe(true);
+    expect(uses(explainFind(store, appId, "", "big", { "meta.shelf": 7 }))).toBe(true);
+    expect(uses(explainFind(store, appId, "", "big", { bucket: { $in: [1, 2] } }))).toBe(true);
+    expect(uses(explainFind(store, appId, "", "big", { bucket: { $gte: 98 } }))).toBe(true);
     expect(ds.find("big", { bucket: { $gte: 98 } }, { limit: 10_000 })).toHaveLength(2000);
     // Sorting makes the field's index too (SQLite, without statistics, may still prefer
     // the creation-time index and sort); the order is right either way.
@@ -454,7 +453,7 @@ test("dropFieldIndexes removes one app's field indexes and no other's", () => {
       .all()
       .filter((r) => r.sql.includes(`'${appId}'`)).length;
   expect(count(gone)).toBe(1);
-  expect(dropFieldIndexes(store.sqlite, gone)).toBe(1);
+  expect(dropFieldIndexes(store, gone)).toBe(1);
   expect(count(gone)).toBe(0);
   expect(count(kept)).toBe(1);
   expect(createStorage(store, kept).ds.count("c", { x: 1 })).toBe(1);

@@ -42,6 +42,12 @@ export interface Ds {
   find(collection: string, query?: Query | null, options?: FindOptions | null): Doc[];
   /** The first match (newest first), or null; a string or number is an id. */
   findOne(collection: string, query?: Query | string | number | null): Doc | null;
+  /**
+   * `find` and `findOne` as JSON text, built from the stored text without
+   * parsing it: what app code receives (one `JSON.parse` inside the sandbox).
+   */
+  findJson(collection: string, query?: Query | null, options?: FindOptions | null): string;
+  findOneJson(collection: string, query?: Query | string | number | null): string;
   /** Applies `$set`/`$unset`/`$inc` (plain keys mean `$set`) to every match; returns how many. */
   update(collection: string, query: Query | string | number, changes: Record<string, unknown>): number;
   /** Deletes every match; returns how many. `{}` deletes the whole collection. */
@@ -115,6 +121,19 @@ export interface DocRow {
 
 export function toDoc(row: DocRow): Doc {
   return { id: row.id, ...JSON.parse(row.data), _createdAt: row.created_at, _updatedAt: row.updated_at };
+}
+
+/**
+ * `toDoc(row)` as JSON text, spliced from the stored object text. The same
+ * document: JSON.parse keeps a key's first position and last value, as the
+ * spread in toDoc does. Stored text that is not a bare `{…}` goes the long way.
+ */
+export function docJson(row: DocRow): string {
+  const d = row.data;
+  if (d.charCodeAt(0) !== 123 || d.charCodeAt(d.length - 1) !== 125) return JSON.stringify(toDoc(row));
+  const inner = d.slice(1, -1);
+  const fields = inner.trim() === "" ? "" : `,${inner}`;
+  return `{"id":${JSON.stringify(row.id)}${fields},"_createdAt":${row.created_at},"_updatedAt":${row.updated_at}}`;
 }
 
 // Generated ids: `doc_` + 20 base32 characters of 6 bytes of time and 50 random bits.
@@ -206,10 +225,12 @@ export function createDs(sc: StorageScope): Ds {
   const sql = docStatements(engine);
   const target = (collection: string) => ({ appId, scope, collection });
 
-  const find = (collection: string, q: ParsedQuery, options?: FindOptions | null): Doc[] => {
+  const rows = (collection: string, q: ParsedQuery, options?: FindOptions | null): DocRow[] => {
     const s = selectFor(sc, checkCollection(collection), q, options);
-    return engine.all<DocRow>(s.sql, s.params).map(toDoc);
+    return engine.all<DocRow>(s.sql, s.params);
   };
+  const find = (collection: string, q: ParsedQuery, options?: FindOptions | null): Doc[] =>
+    rows(collection, q, options).map(toDoc);
 
   return {
     insert(collection, doc) {
@@ -238,6 +259,15 @@ export function createDs(sc: StorageScope): Ds {
     },
     findOne(collection, query) {
       return find(collection, toQuery(query, true, false), { limit: 1 })[0] ?? null;
+    },
+    findJson(collection, query, options) {
+      return `[${rows(collection, toQuery(query, false, false), options)
+        .map(docJson)
+        .join(",")}]`;
+    },
+    findOneJson(collection, query) {
+      const row = rows(collection, toQuery(query, true, false), { limit: 1 })[0];
+      return row ? docJson(row) : "null";
     },
     update(collection, query, changes) {
       const col = checkCollection(collection);

@@ -17,7 +17,7 @@
  */
 import { FaztError } from "../core/index.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
-import { indexName } from "./indexes.ts";
+import { type FieldIndexCatalog, indexName } from "./indexes.ts";
 
 const PREFIX = "app_docs_f_";
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -89,4 +89,59 @@ export const FIELD_INDEX_PREFIX = PREFIX;
 export function pgDropFieldIndexSql(name: string): string {
   if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) refuse();
   return `DROP INDEX IF EXISTS "${name}"`;
+}
+
+/** What the catalog needs of the PostgreSQL engine (src/db's Engine has it). */
+export interface PgIndexEngine {
+  all<T = Record<string, unknown>>(sql: string, params?: readonly (string | number)[]): T[];
+  exec(sql: string): void;
+}
+
+const catalogs = new WeakMap<PgIndexEngine, FieldIndexCatalog>();
+
+/** Whether some session is building the named index now (CREATE INDEX CONCURRENTLY in progress). */
+const PG_INDEX_BUILDING =
+  "SELECT count(*) AS n FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.index_relid " +
+  "WHERE c.relname = ?::text";
+
+/**
+ * The field index catalog of a PostgreSQL engine, for indexes.ts's
+ * bookkeeping (`ensureFieldIndexes(catalog, …)`). Its calls must run outside
+ * a transaction (CONCURRENTLY). A failed build leaves an invalid index,
+ * which `list` leaves out; `create` then drops it and builds again, unless
+ * another session is building it right now. Another node making the same
+ * index at the same time is no error.
+ */
+export function pgFieldIndexCatalog(engine: PgIndexEngine): FieldIndexCatalog {
+  let c = catalogs.get(engine);
+  if (c) return c;
+  const listAll = (prefix: string) =>
+    engine.all<{ name: string; valid: boolean }>(PG_LIST_FIELD_INDEXES, [prefix]);
+  const build = (sql: string, name: string) => {
+    try {
+      engine.exec(sql);
+    } catch (e) {
+      if (!listAll(name).some((r) => r.name === name)) throw e;
+    }
+  };
+  c = {
+    list: (prefix) =>
+      listAll(prefix)
+        .filter((r) => r.valid)
+        .map((r) => r.name),
+    create(appId, collection, path) {
+      const ddl = pgFieldIndexSql(appId, collection, path);
+      build(ddl.sql, ddl.name);
+      const row = listAll(ddl.name).find((r) => r.name === ddl.name);
+      if (row && !row.valid && Number(engine.all<{ n: number }>(PG_INDEX_BUILDING, [ddl.name])[0]?.n) === 0) {
+        engine.exec(pgDropFieldIndexSql(ddl.name));
+        build(ddl.sql, ddl.name);
+      }
+    },
+    drop(name) {
+      engine.exec(pgDropFieldIndexSql(name));
+    },
+  };
+  catalogs.set(engine, c);
+  return c;
 }

@@ -14,20 +14,12 @@
  * The literals come only from checked strings: the path from `parseField`
  * (SAFE_JSON_PATH), the collection from its name rule, the app id from a
  * strict pattern; each is checked again here before it is written.
- *
- * On PostgreSQL the same names and caps, over jsonb (indexes-pg.ts): the
- * engine's dialect is looked at here only, in `readNames` and `createIndex`.
  */
 import { FaztError, sha256Hex } from "../core/index.ts";
 import type { Engine, Store } from "../db/index.ts";
 import { engineOf } from "./common.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
-import {
-  FIELD_INDEX_PREFIX,
-  PG_LIST_FIELD_INDEXES,
-  pgDropFieldIndexSql,
-  pgFieldIndexSql,
-} from "./indexes-pg.ts";
+import { pgFieldIndexCatalog } from "./indexes-pg.ts";
 
 /** Field indexes per app and collection. */
 export const MAX_FIELD_INDEXES = 16;
@@ -36,14 +28,31 @@ export const MAX_DATABASE_FIELD_INDEXES = 1000;
 const PREFIX = "app_docs_f_";
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * What the bookkeeping here needs of a database, the same on both engines:
+ * SQLite's is made here from its engine, PostgreSQL's by
+ * `pgFieldIndexCatalog` (indexes-pg.ts); `catalogOf` picks by dialect.
+ */
+export interface FieldIndexCatalog {
+  /** Names of the usable field indexes whose name starts with `prefix`. */
+  list(prefix: string): string[];
+  /** Makes the index of a checked app id, collection and path (nothing when it exists). */
+  create(appId: string, collection: string, path: string): void;
+  /** Drops a listed index. */
+  drop(name: string): void;
+}
+
 interface IndexState {
-  /** Names of field indexes present and usable on this database (from the catalog, plus ours). */
+  /** Names of field indexes present on this database (listed, plus ours). */
   names: Set<string>;
   /** Indexes refused for a cap: not asked about again by this process. */
   declined: Set<string>;
 }
 
-const states = new WeakMap<Engine, IndexState>();
+/** A store or an engine (either dialect), or a catalog made for one. */
+type Target = Store | Engine | FieldIndexCatalog;
+const states = new WeakMap<FieldIndexCatalog, IndexState>();
+const sqliteCatalogs = new WeakMap<Engine, FieldIndexCatalog>();
 
 const appPart = (appId: string) => sha256Hex(appId).slice(0, 8);
 const collectionPart = (appId: string, collection: string) =>
@@ -56,50 +65,6 @@ export const appIndexPrefix = (appId: string): string => `${PREFIX}${appPart(app
 export const indexName = (appId: string, collection: string, path: string): string =>
   `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_${sha256Hex(path).slice(0, 16)}`;
 
-function state(engine: Engine): IndexState {
-  let s = states.get(engine);
-  if (!s) {
-    s = { names: readNames(engine), declined: new Set() };
-    states.set(engine, s);
-  }
-  return s;
-}
-
-/** Field index names starting with `prefix`; on PostgreSQL only valid ones (a failed concurrent build leaves an invalid one). */
-function listIndexes(engine: Engine, prefix: string): { name: string; valid: boolean }[] {
-  if (engine.dialect === "postgres") {
-    return engine
-      .all<{ name: string; valid: boolean | number }>(PG_LIST_FIELD_INDEXES, [prefix])
-      .map((r) => ({ name: r.name, valid: r.valid === true || r.valid === 1 }));
-  }
-  return engine
-    .all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?", [
-      `${prefix}*`,
-    ])
-    .map((r) => ({ name: r.name, valid: true }));
-}
-
-function readNames(engine: Engine): Set<string> {
-  return new Set(
-    listIndexes(engine, FIELD_INDEX_PREFIX)
-      .filter((r) => r.valid)
-      .map((r) => r.name),
-  );
-}
-
-function createIndex(engine: Engine, appId: string, collection: string, path: string, name: string): void {
-  if (engine.dialect === "postgres") {
-    // An invalid index of this name (a build that failed) would make IF NOT EXISTS a no-op.
-    engine.exec(pgDropFieldIndexSql(name).replace("DROP INDEX", "DROP INDEX CONCURRENTLY"));
-    engine.exec(pgFieldIndexSql(appId, collection, path).sql);
-    return;
-  }
-  engine.exec(
-    `CREATE INDEX IF NOT EXISTS "${name}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
-      `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
-  );
-}
-
 /** A checked string as a quoted SQL literal; refuses anything that did not pass `pattern`. */
 function literal(value: string, pattern: RegExp): string {
   if (!pattern.test(value)) throw new FaztError("INTERNAL", "refusing an unchecked value in SQL text");
@@ -109,9 +74,45 @@ function literal(value: string, pattern: RegExp): string {
 /** A JSON path as a quoted SQL string literal; refuses anything but a checked path. */
 export const pathLiteral = (path: string): string => literal(path, SAFE_JSON_PATH);
 
+function sqliteCatalog(engine: Engine): FieldIndexCatalog {
+  let c = sqliteCatalogs.get(engine);
+  if (c) return c;
+  c = {
+    list: (prefix) =>
+      engine
+        .all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?", [
+          `${prefix}*`,
+        ])
+        .map((r) => r.name),
+    create: (appId, collection, path) =>
+      engine.exec(
+        `CREATE INDEX IF NOT EXISTS "${indexName(appId, collection, path)}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
+          `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
+      ),
+    drop: (name) => engine.exec(`DROP INDEX IF EXISTS "${name}"`),
+  };
+  sqliteCatalogs.set(engine, c);
+  return c;
+}
+
+function catalogOf(t: Target): FieldIndexCatalog {
+  if ("list" in t) return t;
+  const engine = engineOf(t);
+  return engine.dialect === "postgres" ? pgFieldIndexCatalog(engine) : sqliteCatalog(engine);
+}
+
+function state(catalog: FieldIndexCatalog): IndexState {
+  let s = states.get(catalog);
+  if (!s) {
+    s = { names: new Set(catalog.list(PREFIX)), declined: new Set() };
+    states.set(catalog, s);
+  }
+  return s;
+}
+
 /** Whether a field of a collection has an index this connection knows about. */
-export function hasFieldIndex(engine: Engine, appId: string, collection: string, path: string): boolean {
-  return state(engine).names.has(indexName(appId, collection, path));
+export function hasFieldIndex(db: Target, appId: string, collection: string, path: string): boolean {
+  return state(catalogOf(db)).names.has(indexName(appId, collection, path));
 }
 
 /**
@@ -119,18 +120,19 @@ export function hasFieldIndex(engine: Engine, appId: string, collection: string,
  * left without one is still queried correctly, only by scanning the collection.
  */
 export function ensureFieldIndexes(
-  engine: Engine,
+  db: Target,
   appId: string,
   collection: string,
   paths: Iterable<string>,
 ): void {
   if (!SAFE_NAME.test(appId) || !SAFE_NAME.test(collection)) return;
-  const s = state(engine);
+  const catalog = catalogOf(db);
+  const s = state(catalog);
   const collectionPrefix = `${PREFIX}${appPart(appId)}_${collectionPart(appId, collection)}_`;
   for (const path of paths) {
     const name = indexName(appId, collection, path);
     if (s.names.has(name) || s.declined.has(name)) continue;
-    s.names = readNames(engine); // another connection may have made it, or used up the caps
+    s.names = new Set(catalog.list(PREFIX)); // another connection may have made it, or used up the caps
     if (s.names.has(name)) continue;
     let inCollection = 0;
     for (const n of s.names) if (n.startsWith(collectionPrefix)) inCollection++;
@@ -138,24 +140,24 @@ export function ensureFieldIndexes(
       s.declined.add(name);
       continue;
     }
-    createIndex(engine, appId, collection, path, name);
+    catalog.create(appId, collection, path);
     s.names.add(name);
   }
 }
 
 /** Drops an app's field indexes (when the app is removed; its rows go by cascade). */
-export function dropFieldIndexes(db: Store | Engine, appId: string): number {
-  const engine = engineOf(db);
-  const names = listIndexes(engine, appIndexPrefix(appId)).map((r) => r.name);
+export function dropFieldIndexes(db: Target, appId: string): number {
+  const catalog = catalogOf(db);
+  const names = catalog.list(appIndexPrefix(appId));
   for (const name of names) {
     if (!/^app_docs_f_[0-9a-f_]+$/.test(name)) continue;
-    engine.exec(engine.dialect === "postgres" ? pgDropFieldIndexSql(name) : `DROP INDEX IF EXISTS "${name}"`);
+    catalog.drop(name);
   }
-  states.delete(engine);
+  states.delete(catalog);
   return names.length;
 }
 
 /** Forgets what this process knows about a connection's indexes (tests). */
-export function forgetFieldIndexes(db: Store | Engine): void {
-  states.delete(engineOf(db));
+export function forgetFieldIndexes(db: Target): void {
+  states.delete(catalogOf(db));
 }

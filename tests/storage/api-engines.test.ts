@@ -144,9 +144,14 @@ describe.each(engines)("app storage on $dialect", ({ dialect, target }) => {
     expect(step(() => ds.findOne("fruit", 7))).toEqual({
       ok: { id: "7", n: 10, s: "été", _createdAt: true, _updatedAt: true },
     });
+    expect(JSON.parse(ds.findJson("fruit", {}, { sort: { id: 1 } }))).toEqual(
+      ds.find("fruit", {}, { sort: { id: 1 } }),
+    );
+    expect(JSON.parse(ds.findOneJson("fruit", "b"))).toEqual(ds.findOne("fruit", "b"));
+    expect(ds.findOneJson("fruit", "none")).toBe("null");
     // Documents inserted in the same millisecond come back newest first on both engines.
     for (let i = 0; i < 20; i++) ds.insert("ties", { k: i });
-    const order = (ds.find("ties") as { k: number; _createdAt: number }[]).map((d) => d.k);
+    const order = ds.find("ties").map((d) => d.k);
     log.push(order);
     expect(order).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
     expect(

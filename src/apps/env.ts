@@ -126,11 +126,10 @@ export function unsetEnv(store: Store, appId: string, keys: readonly string[]): 
 
 /** The whole environment, values included: for the sandbox only, never for an API answer. */
 export function readEnv(store: Store, appId: string): Record<string, string> {
-  const rows = store.sqlite
-    .query<{ key: string; value: string }, [string]>(
-      "SELECT key, value FROM app_env WHERE app_id = ? ORDER BY key",
-    )
-    .all(appId);
+  const rows = store.engine.all<{ key: string; value: string }>(
+    "SELECT key, value FROM app_env WHERE app_id = ? ORDER BY key",
+    [appId],
+  );
   const env: Record<string, string> = Object.create(null);
   for (const r of rows) env[r.key] = r.value;
   return env;

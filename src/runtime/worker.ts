@@ -3,14 +3,14 @@
  * that spins never stalls static serving. It holds one QuickJS runtime per
  * app (per deployed version) that ran here — an app may run on several
  * workers, each with its own runtime and module state — and its own
- * database connection (SQLite's busy timeout lets the workers' writes wait
- * for each other; src/db/open.ts).
+ * database connection, SQLite or PostgreSQL (database.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { appendLog, type LogLevel, readEnv } from "../apps/index.ts";
 import { FaztError } from "../core/index.ts";
-import { openStore, type Store } from "../db/index.ts";
+import type { Store } from "../db/index.ts";
 import { createStorage } from "../storage/index.ts";
+import { openWorkerDatabase, type WorkerDatabase } from "./database.ts";
 import { compileEngine, loadEngine } from "./engine.ts";
 import { errorWire } from "./failure.ts";
 import { AppRuntime, type HostServices } from "./sandbox.ts";
@@ -25,7 +25,8 @@ import type {
 
 declare const self: Worker;
 
-let store: Store | undefined;
+let opening: Promise<WorkerDatabase> | undefined;
+let store: WorkerDatabase | undefined;
 let engine: Promise<QuickJSWASMModule> | undefined;
 const runtimes = new Map<string, AppRuntime>();
 const lastUsed = new Map<string, number>();
@@ -48,17 +49,18 @@ setInterval(() => {
 }, 60_000);
 
 /** The version's api/ and private/ files, read once per runtime. */
-function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
-  const rows = db.sqlite
-    .query<{ path: string; data: Uint8Array }, [string]>(
-      `SELECT f.path, b.data FROM version_files f JOIN blobs b ON b.sha256 = f.sha256
-       WHERE f.version_id = ? AND (f.path LIKE 'api/%' OR f.path LIKE 'private/%')`,
-    )
-    .all(versionId);
+function loadFiles(db: WorkerDatabase, versionId: string): Map<string, Uint8Array> {
+  const rows = db.engine.all<{ path: string; data: Uint8Array }>(
+    `SELECT f.path, b.data FROM version_files f JOIN blobs b ON b.sha256 = f.sha256
+     WHERE f.version_id = ? AND (f.path LIKE 'api/%' OR f.path LIKE 'private/%')`,
+    [versionId],
+  );
   return new Map(rows.map((r) => [r.path, new Uint8Array(r.data)]));
 }
 
-function services(db: Store, appId: string, versionId: string): HostServices {
+function services(database: WorkerDatabase, appId: string, versionId: string): HostServices {
+  // apps/ reads through the store's engine only (database.ts): on PostgreSQL there is nothing else.
+  const db = database as Store;
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
   return {
     files: loadFiles(db, versionId),
@@ -70,7 +72,7 @@ function services(db: Store, appId: string, versionId: string): HostServices {
       if (scope === "user" && !user) {
         throw new FaztError("UNAUTHORIZED", "sign in to use fazt.app.user storage");
       }
-      const s = createStorage(db, appId, scope === "user" ? user!.id : "") as unknown as Record<
+      const s = createStorage(db.engine, appId, scope === "user" ? user!.id : "") as unknown as Record<
         string,
         Record<string, (...a: unknown[]) => unknown>
       >;
@@ -93,7 +95,8 @@ function services(db: Store, appId: string, versionId: string): HostServices {
 
 /** The app's runtime for this version: kept, replaced after a deploy, or made (evicting the least recently used). */
 async function runtimeFor(msg: InvokeMessage): Promise<AppRuntime> {
-  const db = store!;
+  store ??= await opening!;
+  const db = store;
   let rt = runtimes.get(msg.app.id);
   if (rt && rt.app.versionId !== msg.app.versionId) {
     // A new deploy starts a fresh runtime.
@@ -135,7 +138,11 @@ async function invoke(msg: InvokeMessage): Promise<WireResponse> {
     return await runRequest(msg);
   } catch (e) {
     try {
-      appendLog(store!, msg.app.id, { level: "error", message: String((e as Error).stack ?? e), requestId });
+      appendLog(store as Store, msg.app.id, {
+        level: "error",
+        message: String((e as Error).stack ?? e),
+        requestId,
+      });
     } catch {
       // the log is best effort
     }
@@ -151,7 +158,8 @@ let queue: Promise<void> = Promise.resolve();
 self.onmessage = (event: MessageEvent<InitMessage | InvokeMessage>) => {
   const msg = event.data;
   if (msg.type === "init") {
-    store = openStore(msg.dbPath, { create: false });
+    opening = openWorkerDatabase(msg.dbPath);
+    opening.catch(() => {}); // reported by the first request, as "could not start"
     // A worker starts because a request needs it: the engine loads now, alongside that request's message.
     engine = loadEngine(msg.wasm);
     if (!msg.wasm) {

@@ -78,6 +78,8 @@ export interface PgRow {
 
 export interface PgDocs {
   sql: SQL;
+  /** The URL of this test database. */
+  url: string;
   run<T = Record<string, unknown>>(s: Sql): Promise<T[]>;
   /** Copies app_docs rows of a SQLite database (in rowid order, as `db copy` would). */
   copyFrom(sqlite: Database, appId: string): Promise<void>;
@@ -137,6 +139,7 @@ export async function openPgDocs(label: string): Promise<PgDocs> {
 
   return {
     sql,
+    url: url.toString(),
     run,
     async copyFrom(sqlite, appId) {
       const rows = sqlite

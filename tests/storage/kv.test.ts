@@ -1,7 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { FaztError } from "../../src/core/errors.ts";
 import { createStorage, sweepExpiredKv } from "../../src/storage/index.ts";
+import { cleanupTemp } from "../helpers/temp.ts";
 import { ENGINES, makeApp, sleep, useEngine } from "./support.ts";
+
+afterAll(cleanupTemp);
 
 describe.each(ENGINES)("kv on $dialect", ({ target }) => {
   const db = useEngine(target);

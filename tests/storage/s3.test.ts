@@ -1,8 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { sha256Hex } from "../../src/core/crypto.ts";
 import { FaztError } from "../../src/core/errors.ts";
 import { createStorage, MAX_BLOB_BYTES } from "../../src/storage/index.ts";
+import { cleanupTemp } from "../helpers/temp.ts";
 import { ENGINES, makeApp, useEngine } from "./support.ts";
+
+afterAll(cleanupTemp);
 
 describe.each(ENGINES)("s3 on $dialect", ({ target }) => {
   const db = useEngine(target);

@@ -127,7 +127,7 @@ export function removeApp(store: AppData & { readonly sqlite?: Database }, name:
   const id = appIdOf(store, name);
   // Its storage rows go with it (foreign keys); its field indexes are dropped by name.
   store.engine.run("DELETE FROM apps WHERE id = ?", [id]);
-  if (store.sqlite) dropFieldIndexes(store.sqlite, id);
+  dropFieldIndexes(store.engine, id);
   collectGarbage(store);
 }
 

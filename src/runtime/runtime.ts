@@ -14,7 +14,7 @@ import {
 const PLANNED = new Set<string>(["socket", "cron", "job"] satisfies RuntimeEvent["type"][]);
 
 export interface RuntimeOptions {
-  /** The database the workers open, each with its own connection. */
+  /** The database the workers open, each with its own connection: a SQLite file path or a postgres:// URL. */
   dbPath: string;
   log: Logger;
   /** Read per invocation, so a config change applies to the next one. */

@@ -3,14 +3,14 @@
  * that spins never stalls static serving. It holds one QuickJS runtime per
  * app (per deployed version) that ran here — an app may run on several
  * workers, each with its own runtime and module state — and its own
- * database connection (SQLite's busy timeout lets the workers' writes wait
- * for each other; src/db/open.ts).
+ * database connection, SQLite or PostgreSQL (database.ts).
  */
 import type { QuickJSWASMModule } from "quickjs-emscripten-core";
 import { appendLog, type LogLevel, readEnv, versionContents } from "../apps/index.ts";
 import { FaztError } from "../core/index.ts";
-import { openStore, type Store } from "../db/index.ts";
+import type { Store } from "../db/index.ts";
 import { createStorage, type Storage } from "../storage/index.ts";
+import { openWorkerDatabase, type WorkerDatabase } from "./database.ts";
 import { compileEngine, loadEngine } from "./engine.ts";
 import { errorWire } from "./failure.ts";
 import { AppRuntime, type HostServices, RawJson } from "./sandbox.ts";
@@ -25,7 +25,8 @@ import {
 
 declare const self: Worker;
 
-let store: Store | undefined;
+let opening: Promise<WorkerDatabase> | undefined;
+let store: WorkerDatabase | undefined;
 let engine: Promise<QuickJSWASMModule> | undefined;
 const runtimes = new Map<string, AppRuntime>();
 const lastUsed = new Map<string, number>();
@@ -48,7 +49,7 @@ setInterval(() => {
 }, 60_000);
 
 /** The version's api/ and private/ files, read once per runtime. */
-function loadFiles(db: Store, versionId: string): Map<string, Uint8Array> {
+function loadFiles(db: WorkerDatabase, versionId: string): Map<string, Uint8Array> {
   return versionContents(db, versionId, ["api/", "private/"]);
 }
 
@@ -60,7 +61,9 @@ const AS_JSON: Record<string, "findJson" | "findOneJson"> = {
 /** Users whose storage objects are kept per runtime (beyond it, they are made again). */
 const MAX_USER_STORAGES = 64;
 
-function services(db: Store, appId: string, versionId: string): HostServices {
+function services(database: WorkerDatabase, appId: string, versionId: string): HostServices {
+  // apps/ and storage/ read through the engine only (database.ts): on PostgreSQL there is nothing else.
+  const db = database as Store;
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
   // Made once per runtime (app-wide) or per user, not per call.
   const appStorage = createStorage(db, appId, "");
@@ -112,7 +115,8 @@ function services(db: Store, appId: string, versionId: string): HostServices {
 
 /** The app's runtime for this version: kept, replaced after a deploy, or made (evicting the least recently used). */
 async function runtimeFor(msg: InvokeMessage): Promise<AppRuntime> {
-  const db = store!;
+  store ??= await opening!;
+  const db = store;
   let rt = runtimes.get(msg.app.id);
   if (rt && rt.app.versionId !== msg.app.versionId) {
     // A new deploy starts a fresh runtime.
@@ -155,7 +159,11 @@ async function invoke(msg: InvokeMessage): Promise<string> {
     return await runRequest(msg);
   } catch (e) {
     try {
-      appendLog(store!, msg.app.id, { level: "error", message: String((e as Error).stack ?? e), requestId });
+      appendLog(store as Store, msg.app.id, {
+        level: "error",
+        message: String((e as Error).stack ?? e),
+        requestId,
+      });
     } catch {
       // the log is best effort
     }
@@ -179,7 +187,8 @@ self.onmessage = (event: MessageEvent<InitMessage | string>) => {
   }
   const msg = event.data;
   if (msg.type === "init") {
-    store = openStore(msg.dbPath, { create: false });
+    opening = openWorkerDatabase(msg.dbPath);
+    opening.catch(() => {}); // reported by the first request, as "could not start"
     // A worker starts because a request needs it: the engine loads now, alongside that request's message.
     engine = loadEngine(msg.wasm);
     if (!msg.wasm) {

@@ -16,6 +16,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { FaztError, isCompiled } from "../core/index.ts";
+import { isPostgresUrl } from "../db/index.ts";
 import type { ChildRequest, SqlResult } from "./child.ts";
 
 /** The hidden first argument that makes `fazt` the query process instead of the CLI. */
@@ -45,7 +46,10 @@ function childCommand(): string[] {
   return isCompiled ? [process.execPath, SQL_CHILD_ARG] : [process.execPath, MAIN, SQL_CHILD_ARG];
 }
 
-/** Runs one statement on the database at `dbPath` in its own process (see above). */
+/**
+ * Runs one statement on the database at `dbPath`: a SQLite file, in its own
+ * process (see above), or a postgres:// URL, held by PostgreSQL (postgres.ts).
+ */
 export async function runSql(
   dbPath: string,
   input: SqlInput,
@@ -62,7 +66,16 @@ export async function runSql(
   }
   running++;
   try {
-    return await inChild(dbPath, input, timeoutMs);
+    if (!isPostgresUrl(dbPath)) return await inChild(dbPath, input, timeoutMs);
+    const { runPostgresSql } = await import("./postgres.ts");
+    return await runPostgresSql(dbPath, {
+      query: input.query,
+      params: input.params ?? [],
+      write: input.write === true,
+      maxRows: SQL_MAX_ROWS,
+      maxBytes: MAX_RESULT_BYTES,
+      timeoutMs,
+    });
   } finally {
     running--;
   }

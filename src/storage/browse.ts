@@ -6,9 +6,10 @@
  * `fazt.app.ds` (query.ts). Unlike `ds.find`, browsing never creates field
  * indexes: looking at an app's data does not change its database.
  */
-import type { Store } from "../db/index.ts";
-import { prefixGlob, statement } from "./common.ts";
+import type { Engine, Store } from "../db/index.ts";
+import { byCodePoint, engineOf, prefixParam, startsWith, unmatchable } from "./common.ts";
 import { checkCollection, type Doc, type DocRow, toDoc } from "./ds.ts";
+import { docStatements } from "./ds-sql.ts";
 import { hasFieldIndex } from "./indexes.ts";
 import { parseQuery } from "./query.ts";
 
@@ -27,33 +28,36 @@ export interface StorageOverview {
 
 const LIVE = "(expires_at IS NULL OR expires_at > ?)";
 
-export function storageOverview(store: Store, appId: string, scope: string): StorageOverview {
-  const db = store.sqlite;
+/** Counts and sums as numbers (PostgreSQL answers `sum` of bigints as numeric text). */
+const num = (v: number | string | null | undefined): number => Number(v ?? 0);
+
+export function storageOverview(db: Store | Engine, appId: string, scope: string): StorageOverview {
+  const engine = engineOf(db);
   const now = Date.now();
-  const kv = statement<{ n: number }>(
-    db,
+  const kv = engine.get<{ n: number }>(
     `SELECT count(*) AS n FROM app_kv WHERE app_id = ? AND scope = ? AND ${LIVE}`,
-  ).get(appId, scope, now);
-  const ds = statement<{ collection: string; n: number }>(
-    db,
-    "SELECT collection, count(*) AS n FROM app_docs WHERE app_id = ? AND scope = ? GROUP BY collection ORDER BY collection",
-  ).all(appId, scope);
-  const s3 = statement<{ n: number; bytes: number | null }>(
-    db,
+    [appId, scope, now],
+  );
+  const ds = engine.all<{ collection: string; n: number }>(
+    `SELECT collection, count(*) AS n FROM app_docs WHERE app_id = ? AND scope = ? GROUP BY collection ORDER BY ${byCodePoint(engine, "collection")}`,
+    [appId, scope],
+  );
+  const s3 = engine.get<{ n: number; bytes: number | string | null }>(
     "SELECT count(*) AS n, sum(size) AS bytes FROM app_blobs WHERE app_id = ? AND scope = ?",
-  ).get(appId, scope);
-  const users = statement<{ id: string; email: string | null; name: string | null }>(
-    db,
+    [appId, scope],
+  );
+  const users = engine.all<{ id: string; email: string | null; name: string | null }>(
     `SELECT s.scope AS id, u.email, u.name FROM (
-       SELECT scope FROM app_kv WHERE app_id = ?1 AND scope <> ''
-       UNION SELECT scope FROM app_docs WHERE app_id = ?1 AND scope <> ''
-       UNION SELECT scope FROM app_blobs WHERE app_id = ?1 AND scope <> ''
-     ) s LEFT JOIN users u ON u.id = s.scope ORDER BY s.scope`,
-  ).all(appId);
+       SELECT scope FROM app_kv WHERE app_id = ? AND scope <> ''
+       UNION SELECT scope FROM app_docs WHERE app_id = ? AND scope <> ''
+       UNION SELECT scope FROM app_blobs WHERE app_id = ? AND scope <> ''
+     ) s LEFT JOIN users u ON u.id = s.scope ORDER BY ${byCodePoint(engine, "s.scope")}`,
+    [appId, appId, appId],
+  );
   return {
-    kv: { count: kv?.n ?? 0 },
-    ds: ds.map((r) => ({ collection: r.collection, count: r.n })),
-    s3: { count: s3?.n ?? 0, bytes: s3?.bytes ?? 0 },
+    kv: { count: num(kv?.n) },
+    ds: ds.map((r) => ({ collection: r.collection, count: num(r.n) })),
+    s3: { count: num(s3?.n), bytes: num(s3?.bytes) },
     users: users.map((u) => ({
       id: u.id,
       ...(u.email === null ? {} : { email: u.email }),
@@ -70,24 +74,24 @@ export interface KvRow {
 
 /** Live kv entries whose key starts with `prefix` (taken literally), by key. */
 export function kvPage(
-  store: Store,
+  db: Store | Engine,
   appId: string,
   scope: string,
   prefix: string,
   page: Page,
 ): { rows: KvRow[]; total: number } {
-  const db = store.sqlite;
-  const now = Date.now();
-  const where = `app_id = ? AND scope = ? AND key GLOB ? AND ${LIVE}`;
-  const args = [appId, scope, prefixGlob(prefix), now] as const;
-  const rows = statement<{ key: string; value: string; expires_at: number | null }>(
-    db,
-    `SELECT key, value, expires_at FROM app_kv WHERE ${where} ORDER BY key LIMIT ? OFFSET ?`,
-  ).all(...args, page.limit, page.offset);
-  const total = statement<{ n: number }>(db, `SELECT count(*) AS n FROM app_kv WHERE ${where}`).get(...args);
+  const engine = engineOf(db);
+  if (unmatchable(prefix)) return { rows: [], total: 0 };
+  const where = `app_id = ? AND scope = ? AND ${startsWith(engine, "key")} AND ${LIVE}`;
+  const args = [appId, scope, prefixParam(engine, prefix), Date.now()];
+  const rows = engine.all<{ key: string; value: string; expires_at: number | null }>(
+    `SELECT key, value, expires_at FROM app_kv WHERE ${where} ORDER BY ${byCodePoint(engine, "key")} LIMIT ? OFFSET ?`,
+    [...args, page.limit, page.offset],
+  );
+  const total = engine.get<{ n: number }>(`SELECT count(*) AS n FROM app_kv WHERE ${where}`, args);
   return {
     rows: rows.map((r) => ({ key: r.key, value: JSON.parse(r.value), expiresAt: r.expires_at })),
-    total: total?.n ?? 0,
+    total: num(total?.n),
   };
 }
 
@@ -96,26 +100,24 @@ export function kvPage(
  * is VALIDATION_FAILED naming the problem), newest first.
  */
 export function dsPage(
-  store: Store,
+  db: Store | Engine,
   appId: string,
   scope: string,
   collection: string,
   query: unknown,
   page: Page,
 ): { rows: Doc[]; total: number } {
-  const db = store.sqlite;
+  const engine = engineOf(db);
   const col = checkCollection(collection);
-  const cond = parseQuery(query ?? {}).compile((path) => hasFieldIndex(db, appId, col, path));
-  const where = `app_id = ? AND scope = ? AND collection = ? AND ${cond.sql}`;
-  const args = [appId, scope, col, ...cond.params];
-  const rows = statement<DocRow>(
-    db,
-    `SELECT id, data, created_at, updated_at FROM app_docs WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
-  ).all(...args, page.limit, page.offset);
-  const total = statement<{ n: number }>(db, `SELECT count(*) AS n FROM app_docs WHERE ${where}`).get(
-    ...args,
-  );
-  return { rows: rows.map(toDoc), total: total?.n ?? 0 };
+  const q = parseQuery(query ?? {});
+  const indexed = (path: string) => hasFieldIndex(engine, appId, col, path);
+  const sql = docStatements(engine);
+  const target = { appId, scope, collection: col };
+  const find = sql.find(target, q, indexed, { sort: [], limit: page.limit, offset: page.offset });
+  const count = sql.count(target, q, indexed);
+  const rows = engine.all<DocRow>(find.sql, find.params);
+  const total = engine.get<{ n: number }>(count.sql, count.params);
+  return { rows: rows.map(toDoc), total: num(total?.n) };
 }
 
 export interface S3Row {
@@ -127,24 +129,23 @@ export interface S3Row {
 
 /** Objects whose path starts with `prefix` (taken literally), by path; metadata only. */
 export function s3Page(
-  store: Store,
+  db: Store | Engine,
   appId: string,
   scope: string,
   prefix: string,
   page: Page,
 ): { rows: S3Row[]; total: number } {
-  const db = store.sqlite;
-  const where = "app_id = ? AND scope = ? AND path GLOB ?";
-  const args = [appId, scope, prefixGlob(prefix)] as const;
-  const rows = statement<{ path: string; mime: string; size: number; updated_at: number }>(
-    db,
-    `SELECT path, mime, size, updated_at FROM app_blobs WHERE ${where} ORDER BY path LIMIT ? OFFSET ?`,
-  ).all(...args, page.limit, page.offset);
-  const total = statement<{ n: number }>(db, `SELECT count(*) AS n FROM app_blobs WHERE ${where}`).get(
-    ...args,
+  const engine = engineOf(db);
+  if (unmatchable(prefix)) return { rows: [], total: 0 };
+  const where = `app_id = ? AND scope = ? AND ${startsWith(engine, "path")}`;
+  const args = [appId, scope, prefixParam(engine, prefix)];
+  const rows = engine.all<{ path: string; mime: string; size: number; updated_at: number }>(
+    `SELECT path, mime, size, updated_at FROM app_blobs WHERE ${where} ORDER BY ${byCodePoint(engine, "path")} LIMIT ? OFFSET ?`,
+    [...args, page.limit, page.offset],
   );
+  const total = engine.get<{ n: number }>(`SELECT count(*) AS n FROM app_blobs WHERE ${where}`, args);
   return {
     rows: rows.map((r) => ({ path: r.path, mime: r.mime, size: r.size, updatedAt: r.updated_at })),
-    total: total?.n ?? 0,
+    total: num(total?.n),
   };
 }

@@ -2,18 +2,22 @@
  * Shared pieces of the app storage APIs: the scope every statement is bound
  * to, a small statement cache, strict JSON encoding and prefix patterns.
  */
-import type { Database, SQLQueryBindings, Statement } from "bun:sqlite";
 import { FaztError } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { Engine, SqlValue, Store } from "../db/index.ts";
 
 /** Where a storage call may reach: one app, and within it one scope ("" app-wide, or a user id). */
 export interface StorageScope {
-  store: Store;
+  engine: Engine;
   appId: string;
   scope: string;
 }
 
-export type Params = SQLQueryBindings[];
+export type Params = SqlValue[];
+
+/** The engine of a store, or the engine itself: callers hold either. */
+export function engineOf(db: Store | Engine): Engine {
+  return "dialect" in db ? db : db.engine;
+}
 
 /** Largest encoded kv value or document (1 MiB). */
 export const MAX_JSON_BYTES = 1024 * 1024;
@@ -24,33 +28,6 @@ export const now = (): number => Date.now();
 
 export function invalid(message: string, details?: unknown): FaztError {
   return new FaztError("VALIDATION_FAILED", message, details === undefined ? {} : { details });
-}
-
-// Prepared statements, per connection, least recently used evicted. `Database.query`
-// caches every SQL text forever; queries built from app input need a bound.
-const STATEMENT_CACHE = 256;
-const caches = new WeakMap<Database, Map<string, Statement>>();
-
-export function statement<Row = unknown>(db: Database, sql: string): Statement<Row, Params> {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new Map();
-    caches.set(db, cache);
-  }
-  let st = cache.get(sql);
-  if (st) {
-    cache.delete(sql);
-    cache.set(sql, st);
-    return st as unknown as Statement<Row, Params>;
-  }
-  st = db.prepare(sql);
-  cache.set(sql, st);
-  if (cache.size > STATEMENT_CACHE) {
-    const oldest = cache.keys().next().value as string;
-    cache.get(oldest)?.finalize();
-    cache.delete(oldest);
-  }
-  return st as unknown as Statement<Row, Params>;
 }
 
 /**
@@ -110,8 +87,42 @@ function jsonDepth(text: string): number {
 }
 
 /** A GLOB pattern matching strings that start with `prefix`, every character taken literally. */
-export function prefixGlob(prefix: string): string {
+function prefixGlob(prefix: string): string {
   return `${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`;
+}
+
+/*
+ * The two places where kv, s3 and browsing differ by engine: matching a
+ * literal prefix (SQLite's GLOB, PostgreSQL's starts_with) and ordering text
+ * by code point (SQLite's BINARY; "C" on PostgreSQL, whatever the
+ * database's collation).
+ */
+
+/** A condition with one parameter, `prefixParam(engine, prefix)`: `column` starts with it, taken literally. */
+export function startsWith(engine: Engine, column: string): string {
+  return engine.dialect === "sqlite" ? `${column} GLOB ?` : `starts_with(${column}, ?::text)`;
+}
+
+/**
+ * The parameter of `startsWith`. No stored key or path holds U+0000
+ * (`checkNoNul`, s3's path rule): a prefix with one matches nothing, and
+ * callers answer that without asking the database (`unmatchable`).
+ */
+export function prefixParam(engine: Engine, prefix: string): string {
+  return engine.dialect === "sqlite" ? prefixGlob(prefix) : prefix;
+}
+
+export const unmatchable = (prefix: string): boolean => prefix.includes("\0");
+
+/** `column` in an ORDER BY, sorted by code point on both engines. */
+export function byCodePoint(engine: Engine, column: string): string {
+  return engine.dialect === "sqlite" ? column : `${column} COLLATE "C"`;
+}
+
+/** PostgreSQL text cannot hold U+0000: refused on both engines, so both keep the same keys. */
+export function checkNoNul(value: string, what: string): string {
+  if (value.includes("\0")) throw invalid(`${what} must not contain the character U+0000`);
+  return value;
 }
 
 /** Validates an optional prefix argument of `list`. */

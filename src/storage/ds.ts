@@ -7,22 +7,16 @@
  * _updatedAt}`. Ids are strings: a number given as `id` is stored as its
  * decimal text, and a number in an `id` query matches that text.
  */
-import type { Database } from "bun:sqlite";
+import type { SQLQueryBindings } from "bun:sqlite";
 import * as v from "valibot";
 import { FaztError, parse } from "../core/index.ts";
-import {
-  encodeJson,
-  invalid,
-  isPlainObject,
-  now,
-  type Params,
-  type StorageScope,
-  statement,
-} from "./common.ts";
+import type { Engine, Store } from "../db/index.ts";
+import { encodeJson, engineOf, invalid, isPlainObject, now, type StorageScope } from "./common.ts";
 import { applyChanges, parseChanges } from "./ds-changes.ts";
+import { type DocFindOptions, docStatements } from "./ds-sql.ts";
 import { parseField } from "./fields.ts";
 import { ensureFieldIndexes, hasFieldIndex } from "./indexes.ts";
-import { extractSql, type Indexed, type ParsedQuery, parseQuery, type Sql } from "./query.ts";
+import { type Indexed, type ParsedQuery, parseQuery, type Sql } from "./query.ts";
 
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
@@ -178,24 +172,28 @@ function newDocId(): string {
   return out;
 }
 
-const INSERT = `INSERT INTO app_docs (app_id, scope, collection, id, data, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
-const WRITE = `UPDATE app_docs SET data = ?, updated_at = ?
-  WHERE app_id = ? AND scope = ? AND collection = ? AND id = ?`;
-const SCOPE = "app_id = ? AND scope = ? AND collection = ?";
+/**
+ * A document's JSON text as stored. PostgreSQL reads it as jsonb, which
+ * cannot hold U+0000: refused on both engines, so both keep the same documents.
+ */
+function documentText(fields: Record<string, unknown>): string {
+  const text = encodeJson(fields, "document");
+  // includes() first: the common case costs one native scan, no regex.
+  if (text.includes("\\u0000") && /(?:^|[^\\])(?:\\\\)*\\u0000/.test(text)) {
+    throw invalid("a document must not contain the character U+0000 (in a string or a key)");
+  }
+  return text;
+}
 
-/** The WHERE clause for a query in a collection, after making the indexes it can use. */
-function whereFor(
-  { store, appId, scope }: StorageScope,
+/** The indexes a query (and sort) can use, made first within the caps; and which exist. */
+function indexedFor(
+  { engine, appId }: StorageScope,
   collection: string,
   q: ParsedQuery,
   extra: string[] = [],
-): Sql & { indexed: Indexed } {
-  const db = store.sqlite;
-  ensureFieldIndexes(db, appId, collection, [...q.indexable, ...extra]);
-  const indexed: Indexed = (path) => hasFieldIndex(db, appId, collection, path);
-  const cond = q.compile(indexed);
-  return { sql: `${SCOPE} AND ${cond.sql}`, params: [appId, scope, collection, ...cond.params], indexed };
+): Indexed {
+  ensureFieldIndexes(engine, appId, collection, [...q.indexable, ...extra]);
+  return (path) => hasFieldIndex(engine, appId, collection, path);
 }
 
 function selectFor(
@@ -209,34 +207,28 @@ function selectFor(
   const keys = Object.keys(sort);
   if (keys.length > MAX_SORT_FIELDS) throw invalid(`sort has more than ${MAX_SORT_FIELDS} fields`);
   const sortRefs = keys.map((k) => [parseField(k), sort[k]!] as const);
-  const w = whereFor(
+  const indexed = indexedFor(
     sc,
     collection,
     q,
     sortRefs.flatMap(([r]) => (r.kind === "json" ? [r.path] : [])),
   );
-  const order: Sql[] = sortRefs.map(([ref, dir]) => {
-    const x = extractSql(w.indexed, ref);
-    return { sql: `${x.sql} ${dir === 1 ? "ASC" : "DESC"}`, params: x.params };
-  });
-  // Newest first. With an equality on an indexed field, `+` keeps SQLite from walking the
-  // creation-time index for the order (scanning the whole collection) instead of the field's.
-  const byField = [...q.equalities].some(w.indexed);
-  order.push({ sql: byField ? "+created_at DESC, +rowid DESC" : "created_at DESC, rowid DESC", params: [] });
-  return {
-    sql: `SELECT id, data, created_at, updated_at FROM app_docs WHERE ${w.sql} ORDER BY ${order.map((o) => o.sql).join(", ")} LIMIT ? OFFSET ?`,
-    params: [...w.params, ...order.flatMap((o) => o.params), opts.limit ?? DEFAULT_LIMIT, opts.offset ?? 0],
+  const find: DocFindOptions = {
+    sort: sortRefs,
+    limit: opts.limit ?? DEFAULT_LIMIT,
+    offset: opts.offset ?? 0,
   };
+  return docStatements(sc.engine).find({ appId: sc.appId, scope: sc.scope, collection }, q, indexed, find);
 }
 
 export function createDs(sc: StorageScope): Ds {
-  const { store, appId, scope } = sc;
-  const db = store.sqlite;
-  const where = (collection: string, q: ParsedQuery): Sql => whereFor(sc, collection, q);
+  const { engine, appId, scope } = sc;
+  const sql = docStatements(engine);
+  const target = (collection: string) => ({ appId, scope, collection });
 
   const rows = (collection: string, q: ParsedQuery, options?: FindOptions | null): DocRow[] => {
     const s = selectFor(sc, checkCollection(collection), q, options);
-    return statement<DocRow>(db, s.sql).all(...s.params);
+    return engine.all<DocRow>(s.sql, s.params);
   };
   const find = (collection: string, q: ParsedQuery, options?: FindOptions | null): Doc[] =>
     rows(collection, q, options).map(toDoc);
@@ -247,11 +239,10 @@ export function createDs(sc: StorageScope): Ds {
       if (!isPlainObject(doc)) throw invalid("a document must be an object");
       const given = givenId(doc.id);
       const { id: _id, _createdAt, _updatedAt, ...fields } = doc;
-      const data = encodeJson(fields, "document");
+      const data = documentText(fields);
       const t = now();
-      const insert = statement(db, INSERT);
       if (given !== undefined) {
-        if (insert.run(appId, scope, col, given, data, t, t).changes === 0) {
+        if (engine.run(sql.insert, [appId, scope, col, given, data, t, t]).changes === 0) {
           throw new FaztError(
             "CONFLICT",
             `a document with id ${JSON.stringify(given)} already exists in ${col}`,
@@ -261,7 +252,7 @@ export function createDs(sc: StorageScope): Ds {
       }
       for (;;) {
         const id = newDocId();
-        if (insert.run(appId, scope, col, id, data, t, t).changes > 0) return id;
+        if (engine.run(sql.insert, [appId, scope, col, id, data, t, t]).changes > 0) return id;
       }
     },
     find(collection, query, options) {
@@ -283,56 +274,64 @@ export function createDs(sc: StorageScope): Ds {
       const col = checkCollection(collection);
       const q = toQuery(query, true, true);
       const plan = parseChanges(changes);
-      const w = where(col, q);
-      const sel = statement<{ id: string; data: string }>(db, `SELECT id, data FROM app_docs WHERE ${w.sql}`);
-      // IMMEDIATE: read and write under one write lock, so concurrent updates (an
-      // `$inc` from two requests) serialise instead of losing one or failing.
-      return db
-        .transaction(() => {
-          const rows = sel.all(...w.params);
+      const sel = sql.selectForUpdate(target(col), q, indexedFor(sc, col, q));
+      // IMMEDIATE on SQLite, row locks on PostgreSQL: read and write under one lock, so
+      // concurrent updates (an `$inc` from two requests) serialise instead of losing one.
+      return engine.transaction(
+        () => {
+          const rows = engine.all<{ id: string; data: string }>(sel.sql, sel.params);
           if (plan.length === 0) return rows.length;
-          const write = statement(db, WRITE);
           const t = now();
           for (const row of rows) {
             const data = applyChanges(JSON.parse(row.data), plan);
-            write.run(encodeJson(data, "document"), t, appId, scope, col, row.id);
+            engine.run(sql.write, [documentText(data), t, appId, scope, col, row.id]);
           }
           return rows.length;
-        })
-        .immediate();
+        },
+        { immediate: true },
+      );
     },
     delete(collection, query) {
       const col = checkCollection(collection);
-      const w = where(col, toQuery(query, true, true));
-      return statement(db, `DELETE FROM app_docs WHERE ${w.sql}`).run(...w.params).changes;
+      const q = toQuery(query, true, true);
+      const s = sql.delete(target(col), q, indexedFor(sc, col, q));
+      return engine.run(s.sql, s.params).changes;
     },
     count(collection, query) {
       const col = checkCollection(collection);
-      const w = where(col, toQuery(query, false, false));
-      const row = statement<{ n: number }>(db, `SELECT count(*) AS n FROM app_docs WHERE ${w.sql}`).get(
-        ...w.params,
-      );
-      return row?.n ?? 0;
+      const q = toQuery(query, false, false);
+      const s = sql.count(target(col), q, indexedFor(sc, col, q));
+      return Number(engine.get<{ n: number }>(s.sql, s.params)?.n ?? 0);
     },
   };
 }
 
-/** `EXPLAIN QUERY PLAN` of a `find` (tests and benchmarks: does it use an index?). */
+/** The query plan of a `find` (tests and benchmarks: does it use an index?), a line per step. */
 export function explainFind(
-  scope: StorageScope,
+  db: Store | Engine,
+  appId: string,
+  scope: string,
   collection: string,
   query?: Query | null,
   options?: FindOptions | null,
 ): string[] {
-  const s = selectFor(scope, checkCollection(collection), toQuery(query, false, false), options);
-  return explain(scope.store.sqlite, s);
-}
-
-function explain(db: Database, s: Sql): string[] {
-  // Finalised at once: a finished EXPLAIN statement otherwise stays busy and blocks DDL.
-  const st = db.prepare<{ detail: string }, Params>(`EXPLAIN QUERY PLAN ${s.sql}`);
+  const engine = engineOf(db);
+  const s = selectFor(
+    { engine, appId, scope },
+    checkCollection(collection),
+    toQuery(query, false, false),
+    options,
+  );
+  if (engine.dialect === "postgres") {
+    return engine.all<{ "QUERY PLAN": string }>(`EXPLAIN ${s.sql}`, s.params).map((r) => r["QUERY PLAN"]);
+  }
+  const sql = `EXPLAIN QUERY PLAN ${s.sql}`;
+  if (!("sqlite" in db)) return engine.all<{ detail: string }>(sql, s.params).map((r) => r.detail);
+  // Prepared apart and finalised at once: a finished EXPLAIN statement kept in the
+  // engine's cache stays busy, and SQLite then refuses to drop an index.
+  const st = db.sqlite.prepare<{ detail: string }, SQLQueryBindings[]>(sql);
   try {
-    return st.all(...s.params).map((r) => r.detail);
+    return st.all(...(s.params as SQLQueryBindings[])).map((r) => r.detail);
   } finally {
     st.finalize();
   }

@@ -6,7 +6,8 @@
  * user's rows.
  */
 import { FaztError } from "../core/index.ts";
-import type { Store } from "../db/index.ts";
+import type { Engine, Store } from "../db/index.ts";
+import { engineOf } from "./common.ts";
 import { createDs, type Ds } from "./ds.ts";
 import { createKv, type Kv } from "./kv.ts";
 import { createS3, type S3 } from "./s3.ts";
@@ -57,11 +58,12 @@ export interface Storage {
 
 const MAX_SCOPE_LENGTH = 256;
 
-export function createStorage(store: Store, appId: string, scope = ""): Storage {
+/** `db`: the server's store (its engine is used) or an engine, SQLite or PostgreSQL. */
+export function createStorage(db: Store | Engine, appId: string, scope = ""): Storage {
   if (typeof appId !== "string" || appId === "") throw new FaztError("INTERNAL", "storage needs an app id");
   if (typeof scope !== "string" || scope.length > MAX_SCOPE_LENGTH) {
     throw new FaztError("INTERNAL", "storage scope must be a string of at most 256 characters");
   }
-  const sc = { store, appId, scope };
+  const sc = { engine: engineOf(db), appId, scope };
   return { kv: createKv(sc), ds: createDs(sc), s3: createS3(sc) };
 }

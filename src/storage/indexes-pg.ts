@@ -2,7 +2,7 @@
  * Field indexes of the document store on PostgreSQL: the same names, caps
  * and partial scope as on SQLite (indexes.ts), over jsonb:
  *
- *   CREATE INDEX app_docs_f_<app hash>_<hash> ON app_docs (scope, (data -> 'a' -> 'b'))
+ *   CREATE INDEX app_docs_f_<app hash>_<hash> ON app_docs (scope, (data::jsonb -> 'a' -> 'b'))
  *     WHERE app_id = '<app id>' AND collection = '<collection>'
  *
  * PostgreSQL matches an index expression by its parsed form, so a query
@@ -36,16 +36,17 @@ const MEMBERS = /^\$(?:\."[A-Za-z_$][A-Za-z0-9_$-]{0,63}")+$/;
 
 /**
  * A checked JSON path (`$."a"[0]`, from `parseField`) as a jsonb expression
- * over the `data` column; refuses any other text. A path of object members
+ * over the `data` column (JSON text, read as jsonb: the same text as on
+ * SQLite, so `fazt db copy` and its digests see the same rows); refuses any other text. A path of object members
  * only is a `->` chain (`-> 'x'` is NULL on anything but an object); one
  * with an array index is a strict jsonpath, since `-> 0` would also read a
  * scalar (jsonb keeps it as a one-element array) and `#>` an object's "0".
  */
 export function pgPathSql(path: string): string {
   if (!SAFE_JSON_PATH.test(path)) refuse();
-  if (!MEMBERS.test(path)) return `jsonb_path_query_first(data, 'strict ${path}', '{}', true)`;
+  if (!MEMBERS.test(path)) return `jsonb_path_query_first(data::jsonb, 'strict ${path}', '{}', true)`;
   const names = path.slice(3, -1).split('"."');
-  return `(data${names.map((n) => ` -> '${n}'`).join("")})`;
+  return `(data::jsonb${names.map((n) => ` -> '${n}'`).join("")})`;
 }
 
 /**

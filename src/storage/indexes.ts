@@ -15,9 +15,11 @@
  * (SAFE_JSON_PATH), the collection from its name rule, the app id from a
  * strict pattern; each is checked again here before it is written.
  */
-import type { Database } from "bun:sqlite";
 import { FaztError, sha256Hex } from "../core/index.ts";
+import type { Engine, Store } from "../db/index.ts";
+import { engineOf } from "./common.ts";
 import { SAFE_JSON_PATH } from "./fields.ts";
+import { pgFieldIndexCatalog } from "./indexes-pg.ts";
 
 /** Field indexes per app and collection. */
 export const MAX_FIELD_INDEXES = 16;
@@ -28,8 +30,8 @@ const SAFE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * What the bookkeeping here needs of a database, the same on both engines:
- * SQLite's is made here from a `Database`, PostgreSQL's by
- * `pgFieldIndexCatalog` (indexes-pg.ts) from the engine.
+ * SQLite's is made here from its engine, PostgreSQL's by
+ * `pgFieldIndexCatalog` (indexes-pg.ts); `catalogOf` picks by dialect.
  */
 export interface FieldIndexCatalog {
   /** Names of the usable field indexes whose name starts with `prefix`. */
@@ -47,9 +49,10 @@ interface IndexState {
   declined: Set<string>;
 }
 
-type Target = Database | FieldIndexCatalog;
+/** A store or an engine (either dialect), or a catalog made for one. */
+type Target = Store | Engine | FieldIndexCatalog;
 const states = new WeakMap<FieldIndexCatalog, IndexState>();
-const sqliteCatalogs = new WeakMap<Database, FieldIndexCatalog>();
+const sqliteCatalogs = new WeakMap<Engine, FieldIndexCatalog>();
 
 const appPart = (appId: string) => sha256Hex(appId).slice(0, 8);
 const collectionPart = (appId: string, collection: string) =>
@@ -71,29 +74,32 @@ function literal(value: string, pattern: RegExp): string {
 /** A JSON path as a quoted SQL string literal; refuses anything but a checked path. */
 export const pathLiteral = (path: string): string => literal(path, SAFE_JSON_PATH);
 
-function sqliteCatalog(db: Database): FieldIndexCatalog {
-  let c = sqliteCatalogs.get(db);
+function sqliteCatalog(engine: Engine): FieldIndexCatalog {
+  let c = sqliteCatalogs.get(engine);
   if (c) return c;
   c = {
     list: (prefix) =>
-      db
-        .query<{ name: string }, [string]>(
-          "SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?",
-        )
-        .all(`${prefix}*`)
+      engine
+        .all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB ?", [
+          `${prefix}*`,
+        ])
         .map((r) => r.name),
     create: (appId, collection, path) =>
-      db.run(
+      engine.exec(
         `CREATE INDEX IF NOT EXISTS "${indexName(appId, collection, path)}" ON app_docs (scope, json_extract(data, ${pathLiteral(path)})) ` +
           `WHERE app_id = ${literal(appId, SAFE_NAME)} AND collection = ${literal(collection, SAFE_NAME)}`,
       ),
-    drop: (name) => db.run(`DROP INDEX IF EXISTS "${name}"`),
+    drop: (name) => engine.exec(`DROP INDEX IF EXISTS "${name}"`),
   };
-  sqliteCatalogs.set(db, c);
+  sqliteCatalogs.set(engine, c);
   return c;
 }
 
-const catalogOf = (t: Target): FieldIndexCatalog => ("list" in t ? t : sqliteCatalog(t));
+function catalogOf(t: Target): FieldIndexCatalog {
+  if ("list" in t) return t;
+  const engine = engineOf(t);
+  return engine.dialect === "postgres" ? pgFieldIndexCatalog(engine) : sqliteCatalog(engine);
+}
 
 function state(catalog: FieldIndexCatalog): IndexState {
   let s = states.get(catalog);

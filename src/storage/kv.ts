@@ -3,8 +3,20 @@
  * live. Expired entries are invisible at once and deleted lazily (on `get`,
  * or by `sweepExpiredKv`).
  */
-import type { Store } from "../db/index.ts";
-import { checkPrefix, encodeJson, invalid, now, prefixGlob, type StorageScope, statement } from "./common.ts";
+import type { Engine, Store } from "../db/index.ts";
+import {
+  byCodePoint,
+  checkNoNul,
+  checkPrefix,
+  encodeJson,
+  engineOf,
+  invalid,
+  now,
+  prefixParam,
+  type StorageScope,
+  startsWith,
+  unmatchable,
+} from "./common.ts";
 
 export const MAX_KEY_LENGTH = 512;
 
@@ -30,7 +42,7 @@ function checkKey(key: unknown): string {
   if (typeof key !== "string") throw invalid("kv key must be a string");
   if (key.length === 0) throw invalid("kv key must not be empty");
   if (key.length > MAX_KEY_LENGTH) throw invalid(`kv key is longer than ${MAX_KEY_LENGTH} characters`);
-  return key;
+  return checkNoNul(key, "kv key");
 }
 
 function checkTtl(ttl: unknown): number | null {
@@ -47,45 +59,47 @@ const SET = `INSERT INTO app_kv (app_id, scope, key, value, expires_at, updated_
 const GET = "SELECT value, expires_at FROM app_kv WHERE app_id = ? AND scope = ? AND key = ?";
 const DROP_EXPIRED = "DELETE FROM app_kv WHERE app_id = ? AND scope = ? AND key = ? AND expires_at <= ?";
 const DELETE = "DELETE FROM app_kv WHERE app_id = ? AND scope = ? AND key = ? RETURNING expires_at";
-const LIST = `SELECT key, value, expires_at FROM app_kv
-  WHERE app_id = ? AND scope = ? AND key GLOB ? AND (expires_at IS NULL OR expires_at > ?)
-  ORDER BY key`;
+const listSql = (engine: Engine) =>
+  `SELECT key, value, expires_at FROM app_kv
+  WHERE app_id = ? AND scope = ? AND ${startsWith(engine, "key")} AND (expires_at IS NULL OR expires_at > ?)
+  ORDER BY ${byCodePoint(engine, "key")}`;
 
 interface Row {
   value: string;
   expires_at: number | null;
 }
 
-export function createKv({ store, appId, scope }: StorageScope): Kv {
-  const db = store.sqlite;
+export function createKv({ engine, appId, scope }: StorageScope): Kv {
+  const LIST = listSql(engine);
   return {
     set(key, value, ttlMs) {
       const k = checkKey(key);
       const ttl = checkTtl(ttlMs);
       const text = encodeJson(value, "kv value");
       const t = now();
-      statement(db, SET).run(appId, scope, k, text, ttl === null ? null : t + ttl, t);
+      engine.run(SET, [appId, scope, k, text, ttl === null ? null : t + ttl, t]);
     },
     get(key) {
       const k = checkKey(key);
-      const row = statement<Row>(db, GET).get(appId, scope, k);
+      const row = engine.get<Row>(GET, [appId, scope, k]);
       if (!row) return undefined;
       const t = now();
       if (row.expires_at !== null && row.expires_at <= t) {
         // Only if still expired: a concurrent `set` may have renewed it.
-        statement(db, DROP_EXPIRED).run(appId, scope, k, t);
+        engine.run(DROP_EXPIRED, [appId, scope, k, t]);
         return undefined;
       }
       return JSON.parse(row.value);
     },
     delete(key) {
       const k = checkKey(key);
-      const row = statement<{ expires_at: number | null }>(db, DELETE).get(appId, scope, k);
+      const row = engine.get<{ expires_at: number | null }>(DELETE, [appId, scope, k]);
       return row !== null && (row.expires_at === null || row.expires_at > now());
     },
     list(prefix) {
       const p = checkPrefix(prefix, MAX_KEY_LENGTH);
-      const rows = statement<Row & { key: string }>(db, LIST).all(appId, scope, prefixGlob(p), now());
+      if (unmatchable(p)) return [];
+      const rows = engine.all<Row & { key: string }>(LIST, [appId, scope, prefixParam(engine, p), now()]);
       return rows.map((r) => {
         const entry: KvEntry = { key: r.key, value: JSON.parse(r.value) };
         if (r.expires_at !== null) entry.expiresAt = r.expires_at;
@@ -96,7 +110,7 @@ export function createKv({ store, appId, scope }: StorageScope): Kv {
 }
 
 /** Deletes expired entries of every app (housekeeping); returns how many. */
-export function sweepExpiredKv(store: Store, at = now()): number {
-  return store.sqlite.query("DELETE FROM app_kv WHERE expires_at IS NOT NULL AND expires_at <= ?").run(at)
+export function sweepExpiredKv(db: Store | Engine, at = now()): number {
+  return engineOf(db).run("DELETE FROM app_kv WHERE expires_at IS NOT NULL AND expires_at <= ?", [at])
     .changes;
 }

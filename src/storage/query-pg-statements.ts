@@ -2,13 +2,14 @@
  * The statements of `fazt.app.ds` on PostgreSQL, built from a parsed query
  * (query.ts, compiled by query-pg.ts): what ds.ts writes for SQLite.
  *
- * Schema this expects of `app_docs` on PostgreSQL: `data jsonb`, times as
- * `bigint`, and a `rowid bigint GENERATED ALWAYS AS IDENTITY` column: the
+ * Schema this expects of `app_docs` on PostgreSQL: `data text` (JSON, read as
+ * `data::jsonb`), times as `bigint`, and a `rowid bigint` identity column
+ * (src/db/engine/pg-schema.ts): the
  * insertion order SQLite keeps in its rowid, which breaks ties of the
  * default newest-first order (two documents in the same millisecond).
  *
- * A JSON document is bound as `?::text::jsonb` with its JSON text: a
- * parameter typed `jsonb` would be sent as a JSON string.
+ * A JSON document is stored as the text `encodeJson` wrote, as on SQLite;
+ * one that jsonb cannot read (a `\u0000` escape) is refused before (ds.ts).
  */
 import type { Params } from "./common.ts";
 import type { FieldRef } from "./fields.ts";
@@ -31,8 +32,8 @@ export interface PgFindOptions {
 }
 
 export const PG_INSERT_DOC = `INSERT INTO app_docs (app_id, scope, collection, id, data, created_at, updated_at)
-  VALUES (?::text, ?::text, ?::text, ?::text, ?::text::jsonb, ?::bigint, ?::bigint) ON CONFLICT DO NOTHING`;
-export const PG_WRITE_DOC = `UPDATE app_docs SET data = ?::text::jsonb, updated_at = ?::bigint
+  VALUES (?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint) ON CONFLICT DO NOTHING`;
+export const PG_WRITE_DOC = `UPDATE app_docs SET data = ?::text, updated_at = ?::bigint
   WHERE app_id = ?::text AND scope = ?::text AND collection = ?::text AND id = ?::text`;
 
 /**
@@ -62,7 +63,7 @@ export function pgFindSql(t: PgTarget, q: ParsedQuery, indexed: Indexed, options
   const order = [...options.sort.map(([ref, dir]) => pgOrderSql(ref, dir)), "created_at DESC", "rowid DESC"];
   const params: Params = [...w.params, options.limit, options.offset];
   return {
-    sql: `SELECT id, data::text AS data, created_at, updated_at FROM app_docs WHERE ${w.sql} ORDER BY ${order.join(", ")} LIMIT ?::bigint OFFSET ?::bigint`,
+    sql: `SELECT id, data, created_at, updated_at FROM app_docs WHERE ${w.sql} ORDER BY ${order.join(", ")} LIMIT ?::bigint OFFSET ?::bigint`,
     params,
   };
 }
@@ -85,7 +86,7 @@ export function pgDeleteSql(t: PgTarget, q: ParsedQuery, indexed: Indexed): Sql 
 export function pgSelectForUpdateSql(t: PgTarget, q: ParsedQuery, indexed: Indexed): Sql {
   const w = pgWhere(t, q, indexed);
   return {
-    sql: `SELECT id, data::text AS data FROM app_docs WHERE ${w.sql} ORDER BY rowid FOR UPDATE`,
+    sql: `SELECT id, data FROM app_docs WHERE ${w.sql} ORDER BY rowid FOR UPDATE`,
     params: w.params,
   };
 }

@@ -3,8 +3,18 @@
  * paths. Bytes in, `Uint8Array` out; the hash is the SHA-256 of the bytes.
  */
 import { FaztError, sha256Hex } from "../core/index.ts";
+import type { Engine } from "../db/index.ts";
 import { mimeOf } from "../web/index.ts";
-import { checkPrefix, invalid, now, prefixGlob, type StorageScope, statement } from "./common.ts";
+import {
+  byCodePoint,
+  checkPrefix,
+  invalid,
+  now,
+  prefixParam,
+  type StorageScope,
+  startsWith,
+  unmatchable,
+} from "./common.ts";
 
 export const MAX_PATH_LENGTH = 1024;
 export const MAX_BLOB_BYTES = 10 * 1024 * 1024;
@@ -76,11 +86,11 @@ const PUT = `INSERT INTO app_blobs (app_id, scope, path, mime, size, sha256, dat
     data = excluded.data, updated_at = excluded.updated_at`;
 const GET = "SELECT data, mime, size, sha256 FROM app_blobs WHERE app_id = ? AND scope = ? AND path = ?";
 const DELETE = "DELETE FROM app_blobs WHERE app_id = ? AND scope = ? AND path = ?";
-const LIST = `SELECT path, mime, size, updated_at FROM app_blobs
-  WHERE app_id = ? AND scope = ? AND path GLOB ? ORDER BY path`;
+const listSql = (engine: Engine) => `SELECT path, mime, size, updated_at FROM app_blobs
+  WHERE app_id = ? AND scope = ? AND ${startsWith(engine, "path")} ORDER BY ${byCodePoint(engine, "path")}`;
 
-export function createS3({ store, appId, scope }: StorageScope): S3 {
-  const db = store.sqlite;
+export function createS3({ engine, appId, scope }: StorageScope): S3 {
+  const LIST = listSql(engine);
   return {
     put(path, data, mime) {
       const p = checkBlobPath(path);
@@ -88,26 +98,31 @@ export function createS3({ store, appId, scope }: StorageScope): S3 {
       if (typeof data === "string" && data.length > MAX_BLOB_BYTES) throw tooLarge();
       const bytes = toBytes(data);
       if (bytes.byteLength > MAX_BLOB_BYTES) throw tooLarge();
-      statement(db, PUT).run(appId, scope, p, type, bytes.byteLength, sha256Hex(bytes), bytes, now());
+      engine.run(PUT, [appId, scope, p, type, bytes.byteLength, sha256Hex(bytes), bytes, now()]);
     },
     get(path) {
       const p = checkBlobPath(path);
-      const row = statement<{ data: Uint8Array; mime: string; size: number; sha256: string }>(db, GET).get(
+      const row = engine.get<{ data: Uint8Array; mime: string; size: number; sha256: string }>(GET, [
         appId,
         scope,
         p,
-      );
+      ]);
       if (!row) return null;
       const data = new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
       return { data, mime: row.mime, size: row.size, hash: row.sha256 };
     },
     delete(path) {
-      return statement(db, DELETE).run(appId, scope, checkBlobPath(path)).changes > 0;
+      return engine.run(DELETE, [appId, scope, checkBlobPath(path)]).changes > 0;
     },
     list(prefix) {
       const p = checkPrefix(prefix, MAX_PATH_LENGTH);
-      return statement<{ path: string; mime: string; size: number; updated_at: number }>(db, LIST)
-        .all(appId, scope, prefixGlob(p))
+      if (unmatchable(p)) return [];
+      return engine
+        .all<{ path: string; mime: string; size: number; updated_at: number }>(LIST, [
+          appId,
+          scope,
+          prefixParam(engine, p),
+        ])
         .map((r) => ({ path: r.path, mime: r.mime, size: r.size, updatedAt: r.updated_at }));
     },
   };

@@ -50,6 +50,8 @@ function sqliteSchema(engine: Engine): Schema {
       const identity = autoincrement && c.pk === 1 && c.type.toLowerCase() === "integer";
       return `${c.name} ${TYPE[c.type.toLowerCase()]} ${c.notnull || c.pk ? "not null" : "null"} default ${normalDefault(c.dflt_value)}${identity ? " identity" : ""}`;
     });
+    // SQLite's implicit rowid, a declared identity column on PostgreSQL (pg-schema.ts IMPLICIT_COLUMNS).
+    if (name === "app_docs") columns.push("rowid integer not null default - identity");
     const primaryKey = info
       .filter((c) => c.pk > 0)
       .sort((a, b) => a.pk - b.pk)

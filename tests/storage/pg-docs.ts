@@ -43,7 +43,7 @@ CREATE TABLE app_docs (
   scope text NOT NULL DEFAULT '',
   collection text NOT NULL,
   id text NOT NULL,
-  data jsonb NOT NULL,
+  data text NOT NULL,
   created_at bigint NOT NULL,
   updated_at bigint NOT NULL,
   rowid bigint GENERATED ALWAYS AS IDENTITY,

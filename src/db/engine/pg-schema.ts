@@ -67,6 +67,15 @@ function literal(value: unknown, column: string): string {
   );
 }
 
+/**
+ * Columns SQLite has without declaring them. `app_docs.rowid`: the insertion
+ * order that breaks ties of a newest-first `find` (src/storage/query-pg-statements.ts);
+ * `fazt db copy` carries it both ways (SQLite reads and writes `rowid` by name).
+ */
+const IMPLICIT_COLUMNS: Record<string, ColumnSpec[]> = {
+  app_docs: [{ name: "rowid", type: "bigint", notNull: true, default: undefined, identity: true }],
+};
+
 function tableSpec(table: SQLiteTable): TableSpec {
   const config = getTableConfig(table);
   const columns: ColumnSpec[] = config.columns.map((c) => ({
@@ -76,6 +85,7 @@ function tableSpec(table: SQLiteTable): TableSpec {
     default: c.hasDefault && c.default !== undefined ? literal(c.default, c.name) : undefined,
     identity: (c as unknown as { autoIncrement?: boolean }).autoIncrement === true,
   }));
+  columns.push(...(IMPLICIT_COLUMNS[config.name] ?? []));
   const single = config.columns.filter((c) => c.primary).map((c) => c.name);
   const composite = config.primaryKeys[0]?.columns.map((c) => c.name);
   const indexes: IndexSpec[] = [

@@ -70,8 +70,8 @@ class Subscribers {
   add(topic: Topic, fn: (change: Change) => void): () => void {
     if (!isTopic(topic))
       throw new FaztError("INVALID_INPUT", `unknown change topic ${JSON.stringify(topic)}`);
-    let set = this.#byTopic.get(topic);
-    if (!set) this.#byTopic.set(topic, (set = new Set()));
+    const set = this.#byTopic.get(topic) ?? new Set();
+    this.#byTopic.set(topic, set);
     set.add(fn);
     return () => set.delete(fn);
   }

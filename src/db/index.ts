@@ -15,5 +15,6 @@ export { applyMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
 export { type Change, type Changes, openChanges, TOPICS, type Topic } from "./notify.ts";
 export { type Db, openStore, type Store } from "./open.ts";
 export { openDatabase } from "./open-database.ts";
+export { openStoreAt } from "./open-target.ts";
 export { resolveDbPath } from "./path.ts";
 export * as schema from "./schema.ts";

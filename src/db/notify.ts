@@ -5,7 +5,9 @@
  *
  * - In this process a publish reaches its subscribers at once, on both engines.
  * - PostgreSQL: the publish is a `pg_notify` on the writer's connection; every
- *   node hears it on a dedicated `LISTEN` connection (notify-pg.ts). When that
+ *   node hears it on a dedicated `LISTEN` connection (notify-pg.ts). Triggers
+ *   also publish from inside the database when the tables behind the caches
+ *   change (notify-pg.ts `TABLE_TOPICS`), whoever wrote them. When that
  *   connection drops and comes back, notifications may have been missed in
  *   between: every subscriber is then told `stale` (drop everything).
  * - SQLite: other processes (a CLI command, a runtime worker's connection)
@@ -69,7 +71,7 @@ class Subscribers {
 
   add(topic: Topic, fn: (change: Change) => void): () => void {
     if (!isTopic(topic))
-      throw new FaztError("INVALID_INPUT", `unknown change topic ${JSON.stringify(topic)}`);
+      throw new FaztError("VALIDATION_FAILED", `unknown change topic ${JSON.stringify(topic)}`);
     const set = this.#byTopic.get(topic) ?? new Set();
     this.#byTopic.set(topic, set);
     set.add(fn);
@@ -110,7 +112,8 @@ export async function openChanges(engine: Engine, opts: ChangesOptions = {}): Pr
   let stopListening: () => Promise<void>;
   if (engine.dialect === "postgres") {
     if (!opts.url) throw new FaztError("INTERNAL", "openChanges on PostgreSQL needs the database URL");
-    const { listenPostgres } = await import("./notify-pg.ts");
+    const { installChangeTriggers, listenPostgres } = await import("./notify-pg.ts");
+    installChangeTriggers(engine, CHANNEL);
     stopListening = await listenPostgres(opts.url, CHANNEL, {
       message(text) {
         const m = parseMessage(text);
@@ -124,11 +127,14 @@ export async function openChanges(engine: Engine, opts: ChangesOptions = {}): Pr
   return {
     publish(topic, payload) {
       if (!isTopic(topic))
-        throw new FaztError("INVALID_INPUT", `unknown change topic ${JSON.stringify(topic)}`);
+        throw new FaztError("VALIDATION_FAILED", `unknown change topic ${JSON.stringify(topic)}`);
       if (engine.dialect === "postgres") {
         const text = JSON.stringify({ topic, payload, from } satisfies Message);
         if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES)
-          throw new FaztError("INVALID_INPUT", `a change payload must stay under ${MAX_MESSAGE_BYTES} bytes`);
+          throw new FaztError(
+            "VALIDATION_FAILED",
+            `a change payload must stay under ${MAX_MESSAGE_BYTES} bytes`,
+          );
         engine.get("SELECT pg_notify(?, ?) AS sent", [CHANNEL, text]);
       }
       subscribers.deliver({ topic, payload, stale: false });

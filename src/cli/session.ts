@@ -1,5 +1,12 @@
 import { FaztError } from "../core/index.ts";
-import { openStoreAt, redactUrl, resolveDatabaseTarget, resolveDbPath, type Store } from "../db/index.ts";
+import {
+  isPostgresUrl,
+  openStoreAt,
+  redactUrl,
+  resolveDatabaseTarget,
+  resolveDbPath,
+  type Store,
+} from "../db/index.ts";
 import type { Globals } from "./globals.ts";
 
 /**
@@ -36,7 +43,7 @@ export function beginSession(globals: Globals): CliSession {
     globals,
     dbPath,
     target,
-    shownTarget: redactUrl(target),
+    shownTarget: isPostgresUrl(target) ? redactUrl(target) : target,
     async openStore(opts) {
       const store = await openStoreAt(opts?.target ?? target, { create: opts?.create });
       opened.push(store);

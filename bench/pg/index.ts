@@ -104,6 +104,7 @@ export async function run(): Promise<Result[]> {
     ];
     const rps: Record<string, { pg: number[]; sqlite: number[] }> = {};
     for (const l of loads) rps[l.metric] = { pg: [], sqlite: [] };
+    const failed: Record<string, string> = {};
     note(
       `pg: wrk -t${THREADS} -c${CONNECTIONS}, ${SECONDS} s per run, ${ROUNDS} rounds; PostgreSQL / SQLite`,
     );
@@ -119,16 +120,26 @@ export async function run(): Promise<Result[]> {
               ["sqlite", sqlite],
             ] as const);
       for (const l of loads) {
-        for (const [name, node] of order) {
-          const o = {
-            url: `http://127.0.0.1:${node.port}${l.path}`,
-            host: l.host,
-            threads: THREADS,
-            connections: CONNECTIONS,
-            script: l.script,
-          };
-          await wrk(tools.wrk, { ...o, seconds: WARMUP_SECONDS }, l.min);
-          rps[l.metric]![name].push((await wrk(tools.wrk, { ...o, seconds: SECONDS }, l.min)).requestsPerSec);
+        if (failed[l.metric]) continue;
+        try {
+          for (const [name, node] of order) {
+            const o = {
+              url: `http://127.0.0.1:${node.port}${l.path}`,
+              host: l.host,
+              threads: THREADS,
+              connections: CONNECTIONS,
+              script: l.script,
+            };
+            await wrk(tools.wrk, { ...o, seconds: WARMUP_SECONDS }, l.min);
+            rps[l.metric]![name].push(
+              (await wrk(tools.wrk, { ...o, seconds: SECONDS }, l.min)).requestsPerSec,
+            );
+          }
+        } catch (e) {
+          // One load that cannot run (e.g. app code on an engine it does not reach) leaves the others measured.
+          failed[l.metric] = `failed: ${String((e as Error).message).split("\n")[0]}`;
+          note(`  ${l.metric}: ${failed[l.metric]}`);
+          continue;
         }
         const r = rps[l.metric]!;
         note(`  round ${round} ${l.metric}: ${(r.pg.at(-1)! / r.sqlite.at(-1)!).toFixed(2)}×`);
@@ -161,6 +172,7 @@ export async function run(): Promise<Result[]> {
         fazt: rps[l.metric]!.pg,
         baseline: rps[l.metric]!.sqlite,
         baselineName: "SQLite",
+        ...(failed[l.metric] ? { error: failed[l.metric] } : {}),
       })),
       { metric: "activation → node 2", unit: "ms", fazt: seen, baseline: [], baselineName: "" },
     ];

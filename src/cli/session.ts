@@ -1,5 +1,12 @@
 import { FaztError } from "../core/index.ts";
-import { openDatabase, resolveDbPath, type Store } from "../db/index.ts";
+import {
+  isPostgresUrl,
+  openStoreAt,
+  redactUrl,
+  resolveDatabaseTarget,
+  resolveDbPath,
+  type Store,
+} from "../db/index.ts";
 import type { Globals } from "./globals.ts";
 
 /**
@@ -10,8 +17,18 @@ import type { Globals } from "./globals.ts";
 export interface CliSession {
   globals: Globals;
   dbPath: string;
-  /** Opens (migrating) the local database; closed by the runner when the command ends. */
-  openStore(opts?: { create?: boolean }): Promise<Store>;
+  /**
+   * Where the database is: `--db`, `FAZT_DATABASE_URL` (PostgreSQL), or the
+   * SQLite file `dbPath`. A URL keeps its password: print `shownTarget`.
+   */
+  target: string;
+  /** `target` fit for output: a PostgreSQL URL without its password. */
+  shownTarget: string;
+  /**
+   * Opens (migrating) the database — `target`, or `opts.target` (a command's
+   * `--database`); closed by the runner when the command ends.
+   */
+  openStore(opts?: { create?: boolean; target?: string }): Promise<Store>;
   /** Refuses `@PEER` for commands that only act on this machine. */
   localOnly(command: string): void;
 }
@@ -21,11 +38,14 @@ const opened: Store[] = [];
 
 export function beginSession(globals: Globals): CliSession {
   const dbPath = resolveDbPath(globals.db);
+  const target = resolveDatabaseTarget(globals.db);
   current = {
     globals,
     dbPath,
+    target,
+    shownTarget: isPostgresUrl(target) ? redactUrl(target) : target,
     async openStore(opts) {
-      const store = await openDatabase(dbPath, opts);
+      const store = await openStoreAt(opts?.target ?? target, { create: opts?.create });
       opened.push(store);
       return store;
     },

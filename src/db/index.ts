@@ -12,8 +12,11 @@ export { type CopyResult, copyDatabase, type TableCheck } from "./copy.ts";
 export { dataVersionProbe } from "./data-version.ts";
 export * from "./engine/index.ts";
 export { applyMigrations, cachedMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
+// The change channel between nodes (and processes): notify.ts.
+export { type Change, type Changes, openChanges, TOPICS, type Topic } from "./notify.ts";
 export { type Db, openStore, type Store } from "./open.ts";
 export { openDatabase } from "./open-database.ts";
+export { openStoreAt } from "./open-target.ts";
 export { resolveDbPath } from "./path.ts";
 export * as schema from "./schema.ts";
 export { type SingleNodeRun, trySingleNodeLock, withSingleNode } from "./single-node.ts";

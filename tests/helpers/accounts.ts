@@ -21,16 +21,18 @@ let n = 0;
  * these are for what a role may do. `owner` is the instance's owner.
  */
 export function account(s: TestServer, role: Role, email = `person${++n}@example.test`): Account {
-  const db = s.store.sqlite;
+  // Through the engine: the same on SQLite and PostgreSQL (FAZT_TEST_ENGINE).
+  const db = s.store.engine;
   let id: string;
   if (role === "owner") {
-    id = db.query<{ id: string }, []>("SELECT id FROM users WHERE role = 'owner'").get()!.id;
+    id = db.get<{ id: string }>("SELECT id FROM users WHERE role = 'owner'")!.id;
   } else {
     id = newId("usr");
     const now = Date.now();
-    db.query(
+    db.run(
       "INSERT INTO users (id, username, email, name, role, password_hash, created_at, updated_at) VALUES (?, NULL, ?, ?, ?, NULL, ?, ?)",
-    ).run(id, email, `Person ${n}`, role, now, now);
+      [id, email, `Person ${n}`, role, now, now],
+    );
   }
   const { token } = createSession(s.store, id);
   const key =

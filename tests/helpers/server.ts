@@ -1,9 +1,9 @@
-import { join } from "node:path";
 import { createApiKey } from "../../src/auth/api-keys.ts";
 import { createLogger, type Logger } from "../../src/core/log.ts";
-import { type ConfigPatch, openDatabase, type Store } from "../../src/db/index.ts";
-import { createContext, type ServerContext, startServer } from "../../src/http/index.ts";
+import { type ConfigPatch, openChanges, openStoreAt, type Store } from "../../src/db/index.ts";
+import { createContext, followChanges, type ServerContext, startServer } from "../../src/http/index.ts";
 import { initInstance } from "../../src/ops/init.ts";
+import { testDatabaseTarget } from "./engine.ts";
 import { tempDir } from "./temp.ts";
 
 export interface TestServer {
@@ -22,13 +22,16 @@ export interface TestServer {
 
 /**
  * The real server, in this process, on an ephemeral loopback port with a
- * temporary database: what `fazt server start` runs, minus the CLI.
+ * temporary database: what `fazt server start` runs, minus the CLI. The
+ * database is a SQLite file, or a new PostgreSQL database when
+ * `FAZT_TEST_ENGINE=postgres` (helpers/engine.ts).
  */
 export async function startTestServer(
   opts: { config?: ConfigPatch; password?: string } = {},
 ): Promise<TestServer> {
   const dir = tempDir();
-  const store = await openDatabase(join(dir, "data.db"));
+  const target = await testDatabaseTarget(dir);
+  const store = await openStoreAt(target);
   await initInstance(store, {
     config: opts.config ?? {},
     password: opts.password ?? "correct-horse-battery",
@@ -36,6 +39,9 @@ export async function startTestServer(
   const logs: Array<Record<string, unknown>> = [];
   const log: Logger = createLogger((line) => logs.push(JSON.parse(line)));
   const ctx = createContext(store, log);
+  // As `fazt server start` does: other processes' (nodes') changes reach the caches.
+  const changes = await openChanges(store.engine, { url: target });
+  const unfollow = followChanges(ctx, changes);
   const running = await startServer(ctx, { port: 0, hostname: "127.0.0.1" });
   const { token } = createApiKey(store, { name: "test", scope: "admin" });
   const url = `http://127.0.0.1:${running.port}`;
@@ -54,6 +60,8 @@ export async function startTestServer(
     },
     async stop() {
       await running.stop();
+      unfollow();
+      await changes.close();
       store.close();
     },
   };

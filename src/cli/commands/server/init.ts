@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { isPostgresUrl, redactUrl, resolveDatabaseTarget } from "../../../db/index.ts";
 import { initInstance } from "../../../ops/index.ts";
 import { emit, table } from "../../output.ts";
 import { session } from "../../session.ts";
@@ -10,6 +11,11 @@ export default defineCommand({
   args: {
     ...configFlags,
     username: { type: "string", description: "Owner user name (default admin)", valueHint: "U" },
+    database: {
+      type: "string",
+      description: "PostgreSQL URL or SQLite file to initialise (default: --db, FAZT_DATABASE_URL)",
+      valueHint: "URL",
+    },
     password: {
       type: "string",
       description: "Owner password (default: generated and printed once)",
@@ -20,13 +26,15 @@ export default defineCommand({
     const s = session();
     s.localOnly("server init");
     const config = configPatchFromFlags(args);
-    const store = await s.openStore();
+    const target = args.database ? resolveDatabaseTarget(args.database) : s.target;
+    const shown = isPostgresUrl(target) ? redactUrl(target) : target;
+    const store = await s.openStore({ target });
     const result = await initInstance(store, { config, username: args.username, password: args.password });
-    const data = { database: s.dbPath, owner: result.username, created: result.created };
+    const data = { database: shown, owner: result.username, created: result.created };
     emit(s.globals.format, { ...data, password: result.generatedPassword }, () =>
       [
         table([
-          ["database", s.dbPath],
+          ["database", shown],
           ["owner", result.username],
           ["status", result.created ? "initialised" : "already initialised"],
         ]),

@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import * as v from "valibot";
 import { createLogger, parse, VERSION } from "../../../core/index.ts";
-import { createContext, startServer } from "../../../http/index.ts";
+import { isPostgresUrl, openChanges, redactUrl, resolveDatabaseTarget } from "../../../db/index.ts";
+import { createContext, followChanges, startServer } from "../../../http/index.ts";
 import { initInstance, recordRunningServer } from "../../../ops/index.ts";
 import { session } from "../../session.ts";
 import { configFlags, configPatchFromFlags } from "./flags.ts";
@@ -15,13 +16,22 @@ export default defineCommand({
     ...configFlags,
     https: { type: "boolean", description: "Serve HTTPS with automatic certificates (this run)" },
     listen: { type: "string", description: "Address to listen on (default 0.0.0.0)", valueHint: "ADDR" },
+    database: {
+      type: "string",
+      description:
+        "PostgreSQL URL (several nodes on one database) or SQLite file (default: --db, FAZT_DATABASE_URL)",
+      valueHint: "URL",
+    },
   },
   async run({ args }) {
     const s = session();
     s.localOnly("server start");
     const overrides = configPatchFromFlags(args);
     const hostname = args.listen === undefined ? "0.0.0.0" : parse(listenSchema, args.listen, "--listen");
-    const store = await s.openStore();
+    const target = args.database ? resolveDatabaseTarget(args.database) : s.target;
+    // The URL's password is never shown: banner, log and status print it redacted.
+    const shown = isPostgresUrl(target) ? redactUrl(target) : target;
+    const store = await s.openStore({ target });
     // A newcomer's first command just works: create the owner on first start.
     // Flags override the stored config for this run only, so nothing of them is stored here.
     const init = await initInstance(store);
@@ -29,6 +39,12 @@ export default defineCommand({
     if (init.generatedPassword) console.log(passwordBanner(init.username, init.generatedPassword));
     const log = createLogger();
     const ctx = createContext(store, log, overrides);
+    // Changes made by other nodes (PostgreSQL) or other processes reach this node's caches.
+    const changes = await openChanges(store.engine, {
+      url: target,
+      onError: (e) => log.error("change listener failed", { error: String(e) }),
+    });
+    const unfollow = followChanges(ctx, changes);
     // [https] ACME from Let's Encrypt unless FAZT_ACME_DIRECTORY names another CA (e.g. its staging).
     const https = ctx.config.https
       ? { directoryUrl: process.env.FAZT_ACME_DIRECTORY || undefined }
@@ -46,14 +62,16 @@ export default defineCommand({
     console.log(
       `Fazt ${VERSION} serving on ${base(d)}\n` +
         `  admin:    ${base(d === "localhost" ? "admin.localhost" : `admin.${d}`)}\n` +
-        `  database: ${s.dbPath}`,
+        `  database: ${shown}`,
     );
-    log.info("started", { version: VERSION, port: running.port, domain: d, database: s.dbPath });
+    log.info("started", { version: VERSION, port: running.port, domain: d, database: shown });
 
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         log.info("stopping", { signal });
-        void running.stop().then(() => {
+        void running.stop().then(async () => {
+          unfollow();
+          await changes.close();
           record.clear();
           resolve();
         });

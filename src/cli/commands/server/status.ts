@@ -33,7 +33,7 @@ export default defineCommand({
     const listening =
       live.running && record ? { port: record.port, listen: record.listen, pid: record.pid } : null;
     const data = {
-      database: s.dbPath,
+      database: s.shownTarget, // a PostgreSQL URL without its password
       schema: schemaVersion(store.sqlite),
       domain: config.domain,
       port: config.port,

@@ -30,7 +30,7 @@ export interface StoredCert {
  * validates it: with several nodes the CA's request may reach any of them. A `/` is never in a domain.
  */
 const CHALLENGE_ROW = "acme-challenge/";
-/** ACME tokens are base64url (RFC 8555 §8.3); anything else is not looked up. */
+/** ACME tokens are base64url (RFC 8555, section 8.3); anything else is not looked up. */
 const TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 /** A challenge row left by a node that died mid-order is ignored after this, and deleted at the next order. */
 const CHALLENGE_TTL_MS = 60 * 60 * 1000;

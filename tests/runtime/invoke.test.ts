@@ -31,11 +31,10 @@ let rt: Runtime;
 const apps: Record<string, AppRef> = {};
 
 function appRef(name: string): AppRef {
-  const row = s.store.sqlite
-    .query<{ id: string; versionId: string }, [string]>(
-      "SELECT id, current_version_id AS versionId FROM apps WHERE name = ?",
-    )
-    .get(name);
+  const row = s.store.engine.get<{ id: string; versionId: string }>(
+    'SELECT id, current_version_id AS "versionId" FROM apps WHERE name = ?',
+    [name],
+  );
   if (!row) throw new Error(`no app ${name}`);
   return { id: row.id, name, versionId: row.versionId };
 }

@@ -70,7 +70,9 @@ beforeAll(async () => {
   rt = createRuntime({
     dbPath: s.store.path,
     log: silentLogger,
-    limits: () => ({ timeoutMs: 2000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
+    // A's spins must outlast the spare's start, which B waits for: on PostgreSQL a new worker
+    // opens an engine of its own (src/runtime/database.ts), slow on a loaded machine.
+    limits: () => ({ timeoutMs: 5000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
     size: { base: 1, max: 2, perApp: 1, spareIdleMs: 100 },
   });
 });

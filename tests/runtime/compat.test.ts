@@ -65,11 +65,10 @@ function cookieFor(who: string): string {
   let cookie = sessions.get(name);
   if (!cookie) {
     const id = newId("usr");
-    s.store.sqlite
-      .query(
-        "INSERT INTO users (id, username, email, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, 'user', ?, ?)",
-      )
-      .run(id, name, `${name}@example.com`, name, Date.now(), Date.now());
+    s.store.engine.run(
+      "INSERT INTO users (id, username, email, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, 'user', ?, ?)",
+      [id, name, `${name}@example.com`, name, Date.now(), Date.now()],
+    );
     cookie = `fazt_session=${createSession(s.store, id).token}`;
     sessions.set(name, cookie);
   }

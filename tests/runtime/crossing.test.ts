@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 const appId = (name: string) =>
-  s.store.sqlite.query<{ id: string }, [string]>("SELECT id FROM apps WHERE name = ?").get(name)!.id;
+  s.store.engine.get<{ id: string }>("SELECT id FROM apps WHERE name = ?", [name])!.id;
 
 describe("bodies", () => {
   test("a body that is not UTF-8 reaches the handler byte for byte, and goes back the same", async () => {
@@ -188,7 +188,7 @@ describe("ds.find results handed through as JSON text", () => {
     ds.insert("docs", { id: "given", nested: { a: [1, { b: null }] }, 'quote"key': "\\" });
     ds.insert("docs", { text: "日本語 🎉", n: -1.5e-7, t: true });
     ds.insert("docs", JSON.parse('{"__proto__": {"polluted": 1}, "constructor": "c"}'));
-    s.store.sqlite.run(
+    s.store.engine.run(
       "UPDATE app_docs SET data = '  {\"spaced\": 1 }  ' WHERE app_id = ? AND id = 'given'",
       [appId("finder")],
     );

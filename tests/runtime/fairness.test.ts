@@ -27,7 +27,7 @@ const QUICK = `export default (req, ctx) => ({ app: ctx.app.name });`;
 let s: TestServer;
 
 const appId = (name: string) =>
-  s.store.sqlite.query<{ id: string }, [string]>("SELECT id FROM apps WHERE name = ?").get(name)!.id;
+  s.store.engine.get<{ id: string }>("SELECT id FROM apps WHERE name = ?", [name])!.id;
 
 /** The worker an app was pinned to before: a 31-hash of its id over min(4, cores) workers. */
 function oldSlot(id: string): number {

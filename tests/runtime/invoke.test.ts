@@ -31,11 +31,10 @@ let rt: Runtime;
 const apps: Record<string, AppRef> = {};
 
 function appRef(name: string): AppRef {
-  const row = s.store.sqlite
-    .query<{ id: string; versionId: string }, [string]>(
-      "SELECT id, current_version_id AS versionId FROM apps WHERE name = ?",
-    )
-    .get(name);
+  const row = s.store.engine.get<{ id: string; versionId: string }>(
+    'SELECT id, current_version_id AS "versionId" FROM apps WHERE name = ?',
+    [name],
+  );
   if (!row) throw new Error(`no app ${name}`);
   return { id: row.id, name, versionId: row.versionId };
 }
@@ -71,7 +70,9 @@ beforeAll(async () => {
   rt = createRuntime({
     dbPath: s.store.path,
     log: silentLogger,
-    limits: () => ({ timeoutMs: 2000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
+    // A's spins must outlast the spare's start, which B waits for: on PostgreSQL a new worker
+    // opens an engine of its own (src/runtime/database.ts), slow on a loaded machine.
+    limits: () => ({ timeoutMs: 5000, memoryBytes: 64 * 1024 * 1024, stackBytes: 256 * 1024 }),
     size: { base: 1, max: 2, perApp: 1, spareIdleMs: 100 },
   });
 });

@@ -17,11 +17,10 @@ const cookies: Record<string, string> = {};
 function signedIn(name: string, role: "user" | "admin" = "user"): string {
   if (!cookies[name]) {
     const id = newId("usr");
-    s.store.sqlite
-      .query(
-        "INSERT INTO users (id, username, email, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(id, name, `${name}@example.com`, name, role, Date.now(), Date.now());
+    s.store.engine.run(
+      "INSERT INTO users (id, username, email, name, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      [id, name, `${name}@example.com`, name, role, Date.now(), Date.now()],
+    );
     cookies[name] = `fazt_session=${createSession(s.store, id).token}`;
   }
   return cookies[name];
@@ -239,11 +238,9 @@ describe("fazt.*", () => {
   test("console.* goes to the app's log with the request id", async () => {
     const r = await call("mod", "/api/log");
     const requestId = r.headers.get("x-request-id");
-    const lines = s.store.sqlite
-      .query<{ level: string; message: string; request_id: string }, []>(
-        "SELECT level, message, request_id FROM app_logs ORDER BY id DESC LIMIT 2",
-      )
-      .all();
+    const lines = s.store.engine.all<{ level: string; message: string; request_id: string }>(
+      "SELECT level, message, request_id FROM app_logs ORDER BY id DESC LIMIT 2",
+    );
     expect(lines.map((l) => l.level).sort()).toEqual(["error", "info"]);
     expect(lines.every((l) => l.request_id === requestId)).toBe(true);
     expect(lines.find((l) => l.level === "info")?.message).toBe("hello from mod");
@@ -360,9 +357,7 @@ describe("concurrent writers", () => {
     for (let i = 0; apps.length < 4 || slots.size < workers; i++) {
       const name = `writer-${i}`;
       await deployFiles(s, name, { "index.html": name, "api/main.js": app });
-      const row = s.store.sqlite
-        .query<{ id: string }, [string]>("SELECT id FROM apps WHERE name = ?")
-        .get(name);
+      const row = s.store.engine.get<{ id: string }>("SELECT id FROM apps WHERE name = ?", [name]);
       apps.push(name);
       slots.add(slotOf(row!.id));
     }

@@ -14,7 +14,7 @@ export * from "./engine/index.ts";
 export { applyMigrations, cachedMigrations, loadMigrations, schemaVersion } from "./migrate.ts";
 // The change channel between nodes (and processes): notify.ts.
 export { type Change, type Changes, openChanges, TOPICS, type Topic } from "./notify.ts";
-export { type Db, openStore, type Store } from "./open.ts";
+export { openStore, type Store } from "./open.ts";
 export { openDatabase } from "./open-database.ts";
 export { openStoreAt } from "./open-target.ts";
 export { resolveDbPath } from "./path.ts";

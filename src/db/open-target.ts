@@ -26,9 +26,6 @@ function postgresStore(engine: Engine, url: string): Store {
   };
   let closed = false;
   return {
-    get db() {
-      return sqliteOnly("drizzle (store.db)");
-    },
     get sqlite() {
       return sqliteOnly("the raw SQLite connection (store.sqlite)");
     },

@@ -1,15 +1,11 @@
 import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import { FaztError } from "../core/index.ts";
 import { SqliteEngine } from "./engine/sqlite.ts";
 import type { Engine } from "./engine/types.ts";
-export type Db = BunSQLiteDatabase;
 
 export interface Store {
-  /** Drizzle over the connection, for typed queries (made on first use: start-up stays lean). */
-  readonly db: Db;
   /** The raw connection, for pragmas, migrations and hot-path prepared statements. */
   sqlite: Database;
   /** The same connection behind the data layer's engine interface (engine/types.ts), made on first use. */
@@ -112,14 +108,9 @@ export function openStore(path: string, opts: { create?: boolean; maxSchema?: nu
   }
   const sqlite = opened;
   restrictModes(path);
-  let db: Db | undefined;
   let engine: SqliteEngine | undefined;
   let closed = false;
   return {
-    get db() {
-      db ??= drizzle({ client: sqlite });
-      return db;
-    },
     get engine() {
       engine ??= new SqliteEngine(sqlite, path);
       return engine;

@@ -115,7 +115,7 @@ describe("removing apps", () => {
     const removed = await dataOf(await apiJson(s, "DELETE", "/api/apps/gone"), 200);
     expect(removed).toEqual({ name: "gone", removed: true });
     expect((await page("gone")).status).toBe(404);
-    const aliases = s.store.sqlite.query("SELECT * FROM aliases WHERE name = 'gone'").all();
+    const aliases = s.store.engine.all("SELECT * FROM aliases WHERE name = 'gone'");
     expect(aliases).toEqual([]);
     expect((await apiJson(s, "DELETE", "/api/apps/gone")).status).toBe(404);
   });

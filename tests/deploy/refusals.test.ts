@@ -48,12 +48,11 @@ interface Snapshot {
 }
 
 function snapshot(): Snapshot {
-  const db = s.store.sqlite;
-  const n = (table: string) => db.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+  const db = s.store.engine;
+  const n = (table: string) => db.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)!.n;
   const current =
-    db
-      .query<{ v: string | null }, [string]>("SELECT current_version_id AS v FROM apps WHERE name = ?")
-      .get("victim")?.v ?? null;
+    db.get<{ v: string | null }>("SELECT current_version_id AS v FROM apps WHERE name = ?", ["victim"])?.v ??
+    null;
   return {
     apps: n("apps"),
     versions: n("versions"),
@@ -65,8 +64,7 @@ function snapshot(): Snapshot {
   };
 }
 
-const hasBlob = (sha: string) =>
-  s.store.sqlite.query("SELECT 1 FROM blobs WHERE sha256 = ?").get(sha) !== null;
+const hasBlob = (sha: string) => s.store.engine.get("SELECT 1 FROM blobs WHERE sha256 = ?", [sha]) !== null;
 
 async function expectVictimServesV1(): Promise<void> {
   for (const [path, body] of [

@@ -6,11 +6,13 @@
  * order, or the same error.
  */
 import { afterAll, beforeAll, expect } from "bun:test";
+import { join } from "node:path";
 import { FaztError } from "../../src/core/errors.ts";
+import { openDatabase, type Store } from "../../src/db/index.ts";
 import { type Doc, type DocRow, toDoc } from "../../src/storage/ds.ts";
 import { createStorage, type Ds } from "../../src/storage/index.ts";
 import type { PgTarget } from "../../src/storage/query-pg-statements.ts";
-import { useTempStore } from "../helpers/store.ts";
+import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 import { openPgDocs, type PgDocs } from "./pg-docs.ts";
 import { makeApp } from "./support.ts";
 
@@ -106,9 +108,25 @@ export interface BothEngines {
   sorted(collection: string, query: unknown): Promise<string[] | string>;
 }
 
+/**
+ * The SQLite side: a SQLite file whatever `FAZT_TEST_ENGINE` says (helpers/store.ts
+ * would follow it), since these tests compare SQLite's answers with PostgreSQL's.
+ */
+function useSqliteStore(): { current: Store } {
+  const ref = {} as { current: Store };
+  beforeAll(async () => {
+    ref.current = await openDatabase(join(tempDir(), "data.db"));
+  });
+  afterAll(() => {
+    ref.current?.close();
+    cleanupTemp();
+  });
+  return ref;
+}
+
 /** Fills both engines with BASIC ("t"), ADVERSARIAL ("adv") and MANY ("many") before the tests of a file. */
 export function useBothEngines(label: string): BothEngines {
-  const db = useTempStore();
+  const db = useSqliteStore();
   const both = {} as BothEngines;
   beforeAll(async () => {
     both.appId = makeApp(db.current, label);

@@ -1,8 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { FaztError } from "../../src/core/errors.ts";
-import { openDatabase, type Store } from "../../src/db/index.ts";
+import { openStoreAt, type Store } from "../../src/db/index.ts";
 import { createStorage } from "../../src/storage/index.ts";
+import { testDatabaseTarget } from "../helpers/engine.ts";
 import { useTempStore } from "../helpers/store.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 import { makeApp } from "./support.ts";
@@ -98,9 +99,7 @@ test("crafted field names are refused or are plain data, never SQL", () => {
   expect(a.ds.findOne("c", "secret")).toBeNull();
   expect(a.kv.get("' OR 1=1 --")).toBeUndefined();
   expect(a.s3.list("%")).toEqual([]);
-  expect(db.current.sqlite.query("SELECT count(*) AS n FROM app_docs WHERE id = 'secret'").get()).toEqual({
-    n: 1,
-  });
+  expect(db.current.engine.get("SELECT count(*) AS n FROM app_docs WHERE id = 'secret'")).toEqual({ n: 1 });
 });
 
 test("hostile inputs: huge keys and values, non-JSON values, BigInt, wrong types", () => {
@@ -128,9 +127,10 @@ test("hostile inputs: huge keys and values, non-JSON values, BigInt, wrong types
 });
 
 // ---- concurrency --------------------------------------------------------------------------
-// Every writer opens its own connection with openStore, then all start at the same
+// Every writer opens its own connection with openStoreAt, then all start at the same
 // moment (a barrier), so their transactions overlap: with no busy timeout SQLite
-// answers 'database is locked' at once, which these tests must see as a failure.
+// answers 'database is locked' at once, which these tests must see as a failure; on
+// PostgreSQL they race on the same rows (the shared counter and kv key).
 
 const shared: Store[] = [];
 afterAll(() => {
@@ -141,10 +141,10 @@ afterAll(() => {
 const WRITERS = 4;
 const ROUNDS = 150;
 
-/** A migrated database with an app and its shared counter, for the writers to share. */
+/** A migrated database (a file or a PostgreSQL URL) with an app and its shared counter, for the writers to share. */
 async function sharedDatabase(name: string): Promise<{ path: string; appId: string; store: Store }> {
-  const path = join(tempDir(), `${name}.db`);
-  const store = await openDatabase(path);
+  const path = await testDatabaseTarget(tempDir());
+  const store = await openStoreAt(path);
   shared.push(store);
   const appId = makeApp(store, name);
   createStorage(store, appId).ds.insert("counters", { id: "c", n: 0 });

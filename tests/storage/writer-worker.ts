@@ -3,12 +3,13 @@
  * connection. It opens the database, counts itself in `ready`, then waits on
  * `go` so that every writer starts at the same moment.
  */
-import { openStore } from "../../src/db/index.ts";
+import { openStoreAt } from "../../src/db/index.ts";
 import { writeRounds } from "./writer.ts";
 
 declare const self: Worker;
 
 interface Start {
+  /** A SQLite file or a PostgreSQL URL. */
   path: string;
   appId: string;
   worker: number;
@@ -17,10 +18,10 @@ interface Start {
   barrier: SharedArrayBuffer;
 }
 
-self.onmessage = (e: MessageEvent<Start>) => {
+self.onmessage = async (e: MessageEvent<Start>) => {
   const { path, appId, worker, rounds, barrier } = e.data;
   const flags = new Int32Array(barrier);
-  const store = openStore(path, { create: false });
+  const store = await openStoreAt(path, { create: false });
   try {
     Atomics.add(flags, 0, 1);
     Atomics.wait(flags, 1, 0);

@@ -17,7 +17,7 @@ describe("owner", () => {
     );
     const hash = () =>
       (
-        db.current.sqlite.query("SELECT password_hash FROM users WHERE id = ?").get(owner.id) as {
+        db.current.engine.get("SELECT password_hash FROM users WHERE id = ?", [owner.id]) as {
           password_hash: string;
         }
       ).password_hash;
@@ -41,7 +41,7 @@ describe("API keys", () => {
     expect(key.scope).toBe("admin");
     expect(token).toMatch(/^fazt_key_[a-z2-7]{16}_[a-z2-7]{39}$/);
     const secret = token.split("_").pop()!;
-    const dump = JSON.stringify(db.current.sqlite.query("SELECT * FROM api_keys").all());
+    const dump = JSON.stringify(db.current.engine.all("SELECT * FROM api_keys"));
     expect(dump).not.toContain(secret);
     const check = verifyApiKey(db.current, token);
     expect(check.ok && check.key.id).toBe(key.id);
@@ -80,7 +80,7 @@ describe("API keys", () => {
     const check = verifyApiKey(db.current, token);
     expect(check.ok && check.key.apps).toEqual(["blog", "docs"]);
     // A key left with no maker (made by a user deleted before makers were checked): off, with the reason.
-    db.current.sqlite.query("UPDATE api_keys SET created_by = NULL WHERE id = ?").run(key.id);
+    db.current.engine.run("UPDATE api_keys SET created_by = NULL WHERE id = ?", [key.id]);
     const off = verifyApiKey(db.current, token);
     expect(off.ok).toBe(false);
     expect(!off.ok && off.disabled).toContain("no longer exists");

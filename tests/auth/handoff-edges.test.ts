@@ -195,13 +195,16 @@ describe("signing out", () => {
     await b.open(`http://${BLOG}/private/x.html`);
     const day = 24 * 3600 * 1000;
     const parent = sessionId(b, ADMIN);
-    s.store.sqlite
-      .query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id IN (?, ?)")
-      .run(Date.now() - 2 * day, Date.now() + day, parent, sessionId(b, BLOG));
+    s.store.engine.run("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id IN (?, ?)", [
+      Date.now() - 2 * day,
+      Date.now() + day,
+      parent,
+      sessionId(b, BLOG),
+    ]);
     expect((await b.open(`http://${BLOG}/private/x.html`)).status).toBe(200);
-    const e = s.store.sqlite
-      .query<{ e: number }, [string]>("SELECT expires_at AS e FROM sessions WHERE id = ?")
-      .get(parent)!.e;
+    const e = s.store.engine.get<{ e: number }>("SELECT expires_at AS e FROM sessions WHERE id = ?", [
+      parent,
+    ])!.e;
     expect(e).toBeGreaterThan(Date.now() + 29 * day);
   });
 });

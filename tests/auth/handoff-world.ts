@@ -151,13 +151,11 @@ export async function startWorld(): Promise<World> {
     browser: () => new Browser(s, ADMIN),
     sessionId: (b, host) => sha256Hex(b.cookie(host, "fazt_session")!.value),
     sessionRow: (id) =>
-      s.store.sqlite
-        .query<{ parent_id: string | null; user_id: string }, [string]>(
-          "SELECT parent_id, user_id FROM sessions WHERE id = ?",
-        )
-        .get(id),
-    pendingCodes: () =>
-      s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM auth_handoffs").get()!.n,
+      s.store.engine.get<{ parent_id: string | null; user_id: string }>(
+        "SELECT parent_id, user_id FROM sessions WHERE id = ?",
+        [id],
+      ),
+    pendingCodes: () => s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM auth_handoffs")!.n,
     async handoffUrl(b, host = BLOG, path = "/private/x.html") {
       if (!b.cookie(ADMIN, "fazt_session")) await b.signInOnAdmin();
       const hop = await b.request(`http://${host}/auth/login?redirect=${encodeURIComponent(path)}`);

@@ -130,14 +130,12 @@ describe("the handoff", () => {
     expect(first.headers.get("location")).toBe("/private/x.html");
     expect(first.headers.get("referrer-policy")).toBe("no-referrer");
     expect(first.headers.get("cache-control")).toBe("no-store");
-    const sessions = s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
+    const sessions = s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM sessions")!.n;
     const second = await b.request(url);
     expect(second.status).toBe(400);
     expect(second.headers.get("set-cookie")).toBeNull();
     expect(await second.text()).toContain("already used");
-    expect(s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n).toBe(
-      sessions,
-    );
+    expect(s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM sessions")!.n).toBe(sessions);
   });
 
   test("two requests with one code at once: exactly one session", async () => {
@@ -186,10 +184,10 @@ describe("the handoff", () => {
   test("an expired code is refused (60 s)", async () => {
     const b = newBrowser();
     const url = await handoffUrl(b);
-    const row = s.store.sqlite.query<{ e: number }, []>("SELECT expires_at AS e FROM auth_handoffs").get()!;
+    const row = s.store.engine.get<{ e: number }>("SELECT expires_at AS e FROM auth_handoffs")!;
     expect(row.e - Date.now()).toBeGreaterThan(55_000);
     expect(row.e - Date.now()).toBeLessThanOrEqual(60_000);
-    s.store.sqlite.query("UPDATE auth_handoffs SET expires_at = ?").run(Date.now() - 1);
+    s.store.engine.run("UPDATE auth_handoffs SET expires_at = ?", [Date.now() - 1]);
     const res = await b.request(url);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("expired");
@@ -200,7 +198,7 @@ describe("the handoff", () => {
     const b = newBrowser();
     const url = await handoffUrl(b);
     const code = new URL(url).searchParams.get("code")!;
-    const dump = JSON.stringify(s.store.sqlite.query("SELECT * FROM auth_handoffs").all());
+    const dump = JSON.stringify(s.store.engine.all("SELECT * FROM auth_handoffs"));
     expect(dump).not.toContain(code);
     expect(dump).toContain(BLOG);
     await b.request(url);
@@ -217,7 +215,7 @@ describe("the handoff", () => {
   });
 
   test("a page spamming the admin host keeps at most 10 codes per sign-in", async () => {
-    s.store.sqlite.query("DELETE FROM auth_handoffs").run();
+    s.store.engine.run("DELETE FROM auth_handoffs");
     const b = newBrowser();
     await b.signInOnAdmin();
     await b.request(`http://${BLOG}/auth/login`);
@@ -228,6 +226,6 @@ describe("the handoff", () => {
       expect(res.status).toBe(302);
     }
     expect(pendingCodes()).toBe(10);
-    s.store.sqlite.query("DELETE FROM auth_handoffs").run();
+    s.store.engine.run("DELETE FROM auth_handoffs");
   });
 });

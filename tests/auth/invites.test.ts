@@ -56,9 +56,10 @@ const sessionToken = (res: Response) =>
   /fazt_session=([a-z2-7]+);/.exec(res.headers.get("set-cookie") ?? "")?.[1];
 
 const countUsers = (email?: string) =>
-  s.store.sqlite
-    .query<{ n: number }, [string]>("SELECT count(*) AS n FROM users WHERE ? = '' OR email = ?1")
-    .get(email ?? "")!.n;
+  s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM users WHERE ? = '' OR email = ?", [
+    email ?? "",
+    email ?? "",
+  ])!.n;
 
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
@@ -87,7 +88,7 @@ describe("creating invites", () => {
 
   test("the code is never stored in clear: only its sha256", async () => {
     const inv = await invite();
-    const dump = JSON.stringify(s.store.sqlite.query("SELECT * FROM invites").all());
+    const dump = JSON.stringify(s.store.engine.all("SELECT * FROM invites"));
     expect(dump).not.toContain(inv.code);
     expect(dump).toContain(new Bun.CryptoHasher("sha256").update(inv.code).digest("hex"));
   });
@@ -165,9 +166,9 @@ describe("redeeming", () => {
     expect(await page.text()).toContain("already been used");
 
     // Only hashes in the database: no password, no session token.
-    const dump = JSON.stringify(s.store.sqlite.query("SELECT * FROM users").all());
+    const dump = JSON.stringify(s.store.engine.all("SELECT * FROM users"));
     expect(dump).not.toContain("analytical-engine");
-    expect(JSON.stringify(s.store.sqlite.query("SELECT * FROM sessions").all())).not.toContain(token);
+    expect(JSON.stringify(s.store.engine.all("SELECT * FROM sessions"))).not.toContain(token);
   });
 
   test("an admin invite (made by the owner) makes an admin, on any host", async () => {
@@ -254,8 +255,7 @@ describe("redeeming", () => {
   test("a redemption posted from another site is refused (login CSRF) and changes nothing", async () => {
     const inv = await invite({ maxUses: 5 });
     const users = countUsers();
-    const sessions = () =>
-      s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
+    const sessions = () => s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM sessions")!.n;
     const before = sessions();
     const fields = { email: "csrf@example.com", password: "long-enough-pw" };
     const post = (headers: Record<string, string>) =>
@@ -286,9 +286,7 @@ describe("redeeming", () => {
     expect(await errorCode(json)).toBe("FORBIDDEN");
     expect(countUsers()).toBe(users);
     expect(sessions()).toBe(before);
-    const row = s.store.sqlite
-      .query<{ uses: number }, [string]>("SELECT uses FROM invites WHERE id = ?")
-      .get(inv.id);
+    const row = s.store.engine.get<{ uses: number }>("SELECT uses FROM invites WHERE id = ?", [inv.id]);
     expect(row?.uses).toBe(0);
     // The invite's own page still works.
     expect((await redeemForm(inv.code, fields)).status).toBe(303);
@@ -304,21 +302,19 @@ describe("redeeming", () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((x) => x === 201)).toHaveLength(1);
     expect(statuses.filter((x) => x === 409)).toHaveLength(19);
-    const made = s.store.sqlite
-      .query<{ n: number }, []>("SELECT count(*) AS n FROM users WHERE email LIKE 'racer%'")
-      .get()!.n;
+    const made = s.store.engine.get<{ n: number }>(
+      "SELECT count(*) AS n FROM users WHERE email LIKE 'racer%'",
+    )!.n;
     expect(made).toBe(1);
-    const row = s.store.sqlite
-      .query<{ uses: number }, [string]>("SELECT uses FROM invites WHERE id = ?")
-      .get(inv.id)!;
+    const row = s.store.engine.get<{ uses: number }>("SELECT uses FROM invites WHERE id = ?", [inv.id])!;
     expect(row.uses).toBe(1);
   });
 
   test("expired 410, exhausted 409, unknown 404: JSON and page", async () => {
     const expired = await invite({ expiry: "1s" });
-    s.store.sqlite.query("UPDATE invites SET expires_at = ? WHERE id = ?").run(Date.now() - 1, expired.id);
+    s.store.engine.run("UPDATE invites SET expires_at = ? WHERE id = ?", [Date.now() - 1, expired.id]);
     const exhausted = await invite({ maxUses: 2 });
-    s.store.sqlite.query("UPDATE invites SET uses = 2 WHERE id = ?").run(exhausted.id);
+    s.store.engine.run("UPDATE invites SET uses = 2 WHERE id = ?", [exhausted.id]);
     const unknown = "a".repeat(32);
     const cases: Array<[string, number, string, RegExp]> = [
       [expired.code, 410, "GONE", /expired/],

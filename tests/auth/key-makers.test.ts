@@ -1,8 +1,9 @@
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
+import { isPostgresUrl, openStoreAt } from "../../src/db/index.ts";
 import { fazt } from "../helpers/cli.ts";
 import { apiJson, bearer, dataOf, deployFiles, deployZip, manifestOf } from "../helpers/deploy.ts";
+import { testDatabaseTarget } from "../helpers/engine.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 import { zipOf } from "../helpers/zip.ts";
@@ -228,8 +229,8 @@ describe("deploy keys", () => {
     expect((await apiJson(s, "POST", "/api/deploys", { ...manifest, name: "-x-" }, limited)).status).toBe(
       400,
     );
-    expect(s.store.sqlite.query("SELECT 1 FROM apps WHERE name = 'shop'").get()).toBeNull();
-    expect(s.store.sqlite.query("SELECT 1 FROM deploys WHERE app_name = 'shop'").get()).toBeNull();
+    expect(s.store.engine.get("SELECT 1 FROM apps WHERE name = 'shop'")).toBeNull();
+    expect(s.store.engine.get("SELECT 1 FROM deploys WHERE app_name = 'shop'")).toBeNull();
   });
 
   test("a deploy session for another app cannot be fed or finished with a limited key", async () => {
@@ -250,7 +251,7 @@ describe("deploy keys", () => {
       headers: bearer(limited),
     });
     expect(finish.status).toBe(403);
-    expect(s.store.sqlite.query("SELECT 1 FROM apps WHERE name = 'shop'").get()).toBeNull();
+    expect(s.store.engine.get("SELECT 1 FROM apps WHERE name = 'shop'")).toBeNull();
   });
 
   test("deploy keys, limited or not, are 403 on every route that is not a deploy", async () => {
@@ -293,15 +294,19 @@ describe("deploy keys", () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(s.store.sqlite.query("SELECT 1 FROM apps WHERE name = 'blog'").get()).not.toBeNull();
+    expect(s.store.engine.get("SELECT 1 FROM apps WHERE name = 'blog'")).not.toBeNull();
   });
 });
 
 describe("server create-key", () => {
   test("--app (repeatable) limits a deploy key; the key is the owner's; --app on an admin key is refused", async () => {
     const home = tempDir();
-    const db = join(home, ".fazt", "data.db");
-    expect((await fazt(["server", "init", "--password", "correct-horse-battery"], { home })).code).toBe(0);
+    // The CLI's own database on SQLite; on PostgreSQL a new database named by FAZT_DATABASE_URL.
+    const target = await testDatabaseTarget(join(home, ".fazt"));
+    const env: Record<string, string> = isPostgresUrl(target) ? { FAZT_DATABASE_URL: target } : {};
+    expect((await fazt(["server", "init", "--password", "correct-horse-battery"], { home, env })).code).toBe(
+      0,
+    );
     const made = await fazt(
       [
         "server",
@@ -316,24 +321,23 @@ describe("server create-key", () => {
         "--format",
         "json",
       ],
-      { home },
+      { home, env },
     );
     expect(made.stderr).toBe("");
     expect(made.code).toBe(0);
     const { data } = JSON.parse(made.stdout) as { data: { id: string; apps: string[]; createdBy: string } };
     expect(data.apps).toEqual(["blog", "docs"]);
-    const d = new Database(db, { readonly: true });
+    const store = await openStoreAt(target);
     try {
-      const row = d
-        .query<{ apps: string; created_by: string; role: string }, [string]>(
-          "SELECT k.apps, k.created_by, u.role FROM api_keys k JOIN users u ON u.id = k.created_by WHERE k.id = ?",
-        )
-        .get(data.id);
+      const row = store.engine.get<{ apps: string; created_by: string; role: string }>(
+        "SELECT k.apps, k.created_by, u.role FROM api_keys k JOIN users u ON u.id = k.created_by WHERE k.id = ?",
+        [data.id],
+      );
       expect(row).toMatchObject({ apps: '["blog","docs"]', role: "owner" });
     } finally {
-      d.close();
+      store.close();
     }
-    const refused = await fazt(["server", "create-key", "--name", "x", "--app", "blog"], { home });
+    const refused = await fazt(["server", "create-key", "--name", "x", "--app", "blog"], { home, env });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("only deploy keys can be limited to apps");
   });

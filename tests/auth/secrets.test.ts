@@ -62,12 +62,12 @@ test("secrets stay out of logs, later API answers and (as clear text) the databa
     for (const body of answers) expect(body).not.toContain(secret);
   }
   // The database: only hashes of tokens (a client secret must be kept to talk to the provider).
-  const db = s.store.sqlite;
+  const db = s.store.engine;
   const dump = JSON.stringify([
-    db.query("SELECT * FROM sessions").all(),
-    db.query("SELECT * FROM api_keys").all(),
-    db.query("SELECT * FROM invites").all(),
-    db.query("SELECT id, username, email, password_hash FROM users").all(),
+    db.all("SELECT * FROM sessions"),
+    db.all("SELECT * FROM api_keys"),
+    db.all("SELECT * FROM invites"),
+    db.all("SELECT id, username, email, password_hash FROM users"),
   ]);
   for (const secret of [PASSWORD, sessionToken, key.token.split("_").at(-1)!, invite.code]) {
     expect(dump).not.toContain(secret);

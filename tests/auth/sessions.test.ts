@@ -46,7 +46,7 @@ describe("sign-in and sessions", () => {
     expect(setCookie).not.toContain("Domain=");
     expect(setCookie).not.toContain("Secure");
     const token = cookie.split("=")[1]!;
-    const rows = s.store.sqlite.query<{ id: string }, []>("SELECT id FROM sessions").all();
+    const rows = s.store.engine.all<{ id: string }>("SELECT id FROM sessions");
     expect(rows.map((r) => r.id)).toContain(sha256Hex(token));
     expect(JSON.stringify(rows)).not.toContain(token);
   });
@@ -87,18 +87,20 @@ describe("sign-in and sessions", () => {
     const id = sha256Hex(cookie.split("=")[1]!);
     const day = 24 * 3600 * 1000;
     // Last seen two days ago: a request slides the expiry to 30 days from now.
-    s.store.sqlite
-      .query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?")
-      .run(Date.now() - 2 * day, Date.now() + day, id);
+    s.store.engine.run("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", [
+      Date.now() - 2 * day,
+      Date.now() + day,
+      id,
+    ]);
     expect((await s.request("/api/me", { headers: { cookie } })).status).toBe(200);
-    const slid = s.store.sqlite
-      .query<{ e: number }, [string]>("SELECT expires_at AS e FROM sessions WHERE id = ?")
-      .get(id)!.e;
+    const slid = s.store.engine.get<{ e: number }>("SELECT expires_at AS e FROM sessions WHERE id = ?", [
+      id,
+    ])!.e;
     expect(slid).toBeGreaterThan(Date.now() + 29 * day);
     // Expired: refused and removed.
-    s.store.sqlite.query("UPDATE sessions SET expires_at = ? WHERE id = ?").run(Date.now() - 1, id);
+    s.store.engine.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [Date.now() - 1, id]);
     expect((await s.request("/api/me", { headers: { cookie } })).status).toBe(401);
-    expect(s.store.sqlite.query("SELECT 1 FROM sessions WHERE id = ?").get(id)).toBeNull();
+    expect(s.store.engine.get("SELECT 1 FROM sessions WHERE id = ?", [id])).toBeNull();
   });
 
   test("a forged or malformed cookie is just not signed in", async () => {
@@ -198,8 +200,7 @@ describe("the sign-in page (works without JavaScript)", () => {
   });
 
   test("IDN and full-width dots in redirect targets: checked before signing in, never a 500", async () => {
-    const sessions = () =>
-      s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM sessions").get()!.n;
+    const sessions = () => s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM sessions")!.n;
     const cases: Array<[string, string]> = [
       ["/\u3002evil.com", "/.evil.com"],
       ["/\uff0e/evil.com", "/evil.com"],
@@ -392,25 +393,28 @@ describe("sign-in limits (SPEC §7)", () => {
 describe("housekeeping", () => {
   test("expired sessions, OAuth states, deploy sessions and stale counters are swept", async () => {
     const { sweep } = await import("../../src/ops/housekeeping.ts");
-    const db = s.store.sqlite;
-    const owner = db.query<{ id: string }, []>("SELECT id FROM users WHERE role = 'owner'").get()!.id;
+    const db = s.store.engine;
+    const owner = db.get<{ id: string }>("SELECT id FROM users WHERE role = 'owner'")!.id;
     const past = Date.now() - 1000;
-    db.query(
+    db.run(
       "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at) VALUES ('old', ?, 0, 0, ?)",
-    ).run(owner, past);
-    db.query(
+      [owner, past],
+    );
+    db.run(
       "INSERT INTO oauth_states (state_hash, provider, code_verifier, redirect, created_at, expires_at) VALUES ('s', 'github', 'v', '/', 0, ?)",
-    ).run(past);
-    db.query(
+      [past],
+    );
+    db.run(
       "INSERT INTO deploys (id, app_name, manifest, created_at, expires_at) VALUES ('dep_old', 'x', '{}', 0, ?)",
-    ).run(past);
-    db.query(
+      [past],
+    );
+    db.run(
       "INSERT INTO login_attempts (key, failures, window_start, locked_until) VALUES ('ip:old', 1, 0, NULL)",
-    ).run();
+    );
     const removed = await sweep(s.store);
     expect(removed).toMatchObject({ sessions: 1, oauthStates: 1, deploys: 1 });
     expect(removed.loginAttempts).toBeGreaterThanOrEqual(1);
-    expect(db.query("SELECT 1 FROM sessions WHERE id = 'old'").get()).toBeNull();
+    expect(db.get("SELECT 1 FROM sessions WHERE id = 'old'")).toBeNull();
   });
 });
 

@@ -79,7 +79,7 @@ async function keyOf(who: Session): Promise<string> {
 }
 
 const roleOf = (id: string) =>
-  s.store.sqlite.query<{ role: string }, [string]>("SELECT role FROM users WHERE id = ?").get(id)?.role;
+  s.store.engine.get<{ role: string }>("SELECT role FROM users WHERE id = ?", [id])?.role;
 
 beforeAll(async () => {
   s = await startTestServer();
@@ -102,7 +102,7 @@ describe("GET /api/users", () => {
     expect(text).not.toContain("argon2");
     expect(text).not.toMatch(/password/i);
     const body = JSON.parse(text) as { data: User[]; meta: { total: number; limit: number; offset: number } };
-    const total = s.store.sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM users").get()!.n;
+    const total = s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM users")!.n;
     expect(body.meta).toEqual({ total, limit: 2, offset: 1 });
     expect(body.data).toHaveLength(2);
     const all = await dataOf<User[]>(await owner.call("GET", "/api/users"), 200);
@@ -195,9 +195,8 @@ describe("roles", () => {
     const u = await newUser();
     const again = await signIn({ email: u.user.email!, password: "a-good-password" });
     const sessions = () =>
-      s.store.sqlite
-        .query<{ n: number }, [string]>("SELECT count(*) AS n FROM sessions WHERE user_id = ?")
-        .get(u.user.id)!.n;
+      s.store.engine.get<{ n: number }>("SELECT count(*) AS n FROM sessions WHERE user_id = ?", [u.user.id])!
+        .n;
     expect(sessions()).toBe(2);
     await dataOf(await apiJson(s, "DELETE", `/api/users/${u.user.id}`), 200);
     expect(sessions()).toBe(0);

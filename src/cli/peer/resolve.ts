@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { FaztError } from "../../core/index.ts";
-import type { Store } from "../../db/index.ts";
+import { isPostgresUrl, type Store } from "../../db/index.ts";
 import { session } from "../session.ts";
 import { PeerClient } from "./client.ts";
 import { ensureLocalPeer, remintLocalKey } from "./local.ts";
@@ -23,7 +23,8 @@ export function targetName(store: Store | null, to?: string): string {
 /** A client for the target peer; sets up the `local` peer (and its key) when that is the target. */
 export async function connect(opts: { to?: string | undefined } = {}): Promise<PeerClient> {
   const s = session();
-  const haveDb = existsSync(s.dbPath);
+  // A PostgreSQL target is a server, not a file: there is nothing on disk to look for.
+  const haveDb = isPostgresUrl(s.target) || existsSync(s.dbPath);
   const store = haveDb ? await s.openStore({ create: false }) : null;
   const name = targetName(store, opts.to);
   if (name !== LOCAL_PEER) {
@@ -36,7 +37,7 @@ export async function connect(opts: { to?: string | undefined } = {}): Promise<P
   if (!store) {
     throw new FaztError(
       "UNAVAILABLE",
-      `no peer is configured and there is no local instance (no database at ${s.dbPath}): start one with \`fazt server start\`, or add a peer with \`fazt peer add NAME --url URL --token KEY\``,
+      `no peer is configured and there is no local instance (no database at ${s.shownTarget}): start one with \`fazt server start\`, or add a peer with \`fazt peer add NAME --url URL --token KEY\``,
     );
   }
   let peer = ensureLocalPeer(store);
@@ -46,6 +47,6 @@ export async function connect(opts: { to?: string | undefined } = {}): Promise<P
       peer = remintLocalKey(store, peer);
       return peer.token;
     },
-    refusedHint: `is the server at ${peer.url} running on another database than ${s.dbPath}?`,
+    refusedHint: `is the server at ${peer.url} running on another database than ${s.shownTarget}?`,
   });
 }

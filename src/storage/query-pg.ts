@@ -17,10 +17,16 @@
  *   value with U+0000 matches nothing, and an ordering bound is cut there
  *   (`pgStringBound`). (Unpaired surrogates are U+FFFD already: query.ts.)
  */
-import type { Params } from "./common.ts";
 import type { FieldRef } from "./fields.ts";
 import { pgPathSql } from "./indexes-pg.ts";
-import { COMPARISONS, type Comparison, type Json, type QueryNode, type Sql } from "./query.ts";
+import {
+  COMPARISONS,
+  type Comparison,
+  type Json,
+  joinSql as join,
+  type QueryNode,
+  type Sql,
+} from "./query.ts";
 
 const TRUE: Sql = { sql: "TRUE", params: [] };
 const FALSE: Sql = { sql: "FALSE", params: [] };
@@ -93,19 +99,6 @@ const text = (s: string): Sql => ({ sql: "?::text", params: [s] });
 /** A number for a bigint column: as bigint when it is one (the column's index applies), else numeric. */
 const columnNumber = (n: number): Sql =>
   Number.isSafeInteger(n) ? { sql: "?::bigint", params: [n] } : { sql: "?::numeric", params: [String(n)] };
-
-function join(parts: (Sql | string)[]): Sql {
-  const sql: string[] = [];
-  const params: Params = [];
-  for (const p of parts) {
-    if (typeof p === "string") sql.push(p);
-    else {
-      sql.push(p.sql);
-      params.push(...p.params);
-    }
-  }
-  return { sql: sql.join(""), params };
-}
 
 function compileField(ref: FieldRef, operator: string, value: unknown): Sql {
   switch (operator) {

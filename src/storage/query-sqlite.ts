@@ -11,10 +11,9 @@
  * comparison also checks `json_type`. Numbers are bound as SQLite reads
  * them from the stored JSON text (`jsonNumber`).
  */
-import type { Params } from "./common.ts";
 import type { FieldRef } from "./fields.ts";
 import { pathLiteral } from "./indexes.ts";
-import { COMPARISONS, type Indexed, type Json, type QueryNode, type Sql } from "./query.ts";
+import { COMPARISONS, type Indexed, type Json, joinSql as join, type QueryNode, type Sql } from "./query.ts";
 
 type Node = QueryNode;
 
@@ -40,19 +39,6 @@ export function extractSql(db: Indexed, ref: FieldRef): Sql {
 }
 
 const typeSql = (path: string): Sql => ({ sql: "json_type(data, ?)", params: [path] });
-
-function join(parts: (Sql | string)[]): Sql {
-  const sql: string[] = [];
-  const params: Params = [];
-  for (const p of parts) {
-    if (typeof p === "string") sql.push(p);
-    else {
-      sql.push(p.sql);
-      params.push(...p.params);
-    }
-  }
-  return { sql: sql.join(""), params };
-}
 
 const bind = (value: string | number | bigint): Sql => ({ sql: "?", params: [value] });
 

@@ -30,6 +30,20 @@ export interface Sql {
   params: Params;
 }
 
+/** Concatenates SQL pieces and their parameters in order (both engines' compilers). */
+export function joinSql(parts: (Sql | string)[]): Sql {
+  const sql: string[] = [];
+  const params: Params = [];
+  for (const p of parts) {
+    if (typeof p === "string") sql.push(p);
+    else {
+      sql.push(p.sql);
+      params.push(...p.params);
+    }
+  }
+  return { sql: sql.join(""), params };
+}
+
 const MAX_DEPTH = 8;
 const MAX_TERMS = 256;
 export const MAX_IN_VALUES = 1000;

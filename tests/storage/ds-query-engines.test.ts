@@ -2,7 +2,7 @@
  * The document query language gives the same documents, in the same order,
  * on SQLite and on PostgreSQL (tests/storage/both-engines.ts): every query
  * case of ds.test.ts, refusals, strings and hostile values. More in
- * ds-query-adversarial.test.ts. PostgreSQL comes from FAZT_TEST_PG_URL.
+ * ds-query-adversarial.test.ts. PostgreSQL comes from tests/helpers/postgres.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { MANY, type Q, useBothEngines } from "./both-engines.ts";

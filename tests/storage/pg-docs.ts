@@ -4,7 +4,7 @@
  * async adapter over Bun.SQL that runs the statements of
  * src/storage/query-pg-statements.ts (`?` placeholders turned into `$n`).
  *
- * The server comes from FAZT_TEST_PG_URL. Each `openPgDocs` makes its own
+ * The server comes from tests/helpers/postgres.ts. Each `openPgDocs` makes its own
  * database with an ICU English default collation (not C), so a comparison
  * that leaned on the database's collation would show, and drops it at close.
  */
@@ -21,19 +21,15 @@ import {
   pgDeleteSql,
   pgFindSql,
 } from "../../src/storage/query-pg-statements.ts";
-import { underCI } from "../helpers/tools.ts";
+import { adminUrl, postgresAvailable } from "../helpers/postgres.ts";
 
-export const PG_URL = process.env.FAZT_TEST_PG_URL ?? "";
-
-/** Whether the PostgreSQL tests run: throws under CI without a server, false (skip) on a dev machine. */
+/**
+ * Whether the PostgreSQL tests run: the test server of tests/helpers/postgres.ts
+ * (FAZT_TEST_PG_URL, or a throwaway cluster); throws under CI without one,
+ * false (skip) on a dev machine without PostgreSQL.
+ */
 export function requirePg(): boolean {
-  if (PG_URL) return true;
-  if (underCI()) {
-    throw new Error(
-      "FAZT_TEST_PG_URL is not set, and CI must run the PostgreSQL document query tests (postgres://user@host:port/db)",
-    );
-  }
-  return false;
+  return postgresAvailable();
 }
 
 /** The app_docs table as the PostgreSQL schema has it (see query-pg-statements.ts). */
@@ -97,7 +93,8 @@ export interface PgDocs {
 }
 
 export async function openPgDocs(label: string): Promise<PgDocs> {
-  const admin = new SQL(PG_URL, { max: 1 });
+  const server = await adminUrl();
+  const admin = new SQL(server, { max: 1 });
   const name = `fazt_${label}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   try {
     await admin.unsafe(
@@ -106,10 +103,10 @@ export async function openPgDocs(label: string): Promise<PgDocs> {
   } catch (e) {
     await admin.close();
     throw new Error(
-      `cannot create a test database with an ICU collation on ${PG_URL} (PostgreSQL 15+ built with ICU, as Debian's, is needed): ${(e as Error).message}`,
+      `cannot create a test database with an ICU collation on ${server} (PostgreSQL 15+ built with ICU, as Debian's, is needed): ${(e as Error).message}`,
     );
   }
-  const url = new URL(PG_URL);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   const sql = new SQL(url.toString(), { max: 1 });
   await sql.unsafe(SCHEMA);

@@ -72,7 +72,8 @@ test("the binary's listener thread serves, follows a deploy at once, logs and st
     );
   }
   // The check runs every half second and the thread then starts: a fast burst can end before either.
-  for (let i = 0; i < 100 && !server.output().includes('"msg":"listeners started"'); i++) await Bun.sleep(100);
+  for (let i = 0; i < 100 && !server.output().includes('"msg":"listeners started"'); i++)
+    await Bun.sleep(100);
   expect(server.output()).toContain('"msg":"listeners started","listeners":2');
 
   const bodies = await Promise.all(

@@ -5,7 +5,6 @@
  * On PostgreSQL "another node" is a second engine on the same database.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
@@ -30,6 +29,7 @@ import { backupDir, createBackup } from "../../src/ops/backups.ts";
 import { accountKey, ChallengeTokens, loadCert, saveCert } from "../../src/ops/https/acme.ts";
 import { restoreBackup } from "../../src/ops/restore.ts";
 import { findRunningServer, recordRunningServer, STALE_MS } from "../../src/ops/running.ts";
+import { selfSigned } from "../helpers/certs.ts";
 import { fazt } from "../helpers/cli.ts";
 import { freshDatabase, postgresAvailable } from "../helpers/postgres.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
@@ -43,39 +43,6 @@ const engines = [
 ];
 
 const hasOpenssl = requireTool("openssl", "makes a self-signed certificate (apt-get install openssl)");
-
-/** A real certificate for `names` (the first is the subject), made by openssl. */
-function selfSigned(names: string[]): { certPem: string; keyPem: string } {
-  const dir = tempDir();
-  const r = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "90",
-      "-subj",
-      `/CN=${names[0]}`,
-      "-addext",
-      `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-  return {
-    certPem: readFileSync(join(dir, "cert.pem"), "utf8"),
-    keyPem: readFileSync(join(dir, "key.pem"), "utf8"),
-  };
-}
 
 describe.each(engines)("ops tables: $dialect", ({ dialect, target }) => {
   let where: string;

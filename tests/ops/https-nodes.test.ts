@@ -7,52 +7,19 @@
  * order would fail and be logged.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger } from "../../src/core/log.ts";
 import { openDatabase, readConfig, type Store, writeConfig } from "../../src/db/index.ts";
 import type { StoredCert } from "../../src/ops/https/acme.ts";
 import { saveCert } from "../../src/ops/https/acme.ts";
 import { HttpsManager } from "../../src/ops/https/manager.ts";
+import { selfSigned } from "../helpers/certs.ts";
 import { cleanupTemp, tempDir } from "../helpers/temp.ts";
 import { requireTool } from "../helpers/tools.ts";
 
 afterAll(cleanupTemp);
 
 const DOMAIN = "nodes.example";
-
-function selfSigned(names: string[], days: number): { certPem: string; keyPem: string } {
-  const dir = tempDir();
-  const r = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      String(days),
-      "-subj",
-      `/CN=${names[0]}`,
-      "-addext",
-      `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
-  return {
-    certPem: readFileSync(join(dir, "cert.pem"), "utf8"),
-    keyPem: readFileSync(join(dir, "key.pem"), "utf8"),
-  };
-}
 
 describe.skipIf(!requireTool("openssl", "makes self-signed certificates (apt-get install openssl)"))(
   "https on several nodes: the certificate comes from the database",
